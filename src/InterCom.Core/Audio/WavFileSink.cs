@@ -1,0 +1,143 @@
+using System.Buffers.Binary;
+
+namespace InterCom.Core.Audio;
+
+/// <summary>
+/// Writes a WAV file. The header's sizes are brought up to date every <see cref="HeaderUpdateInterval"/>
+/// of audio and on <see cref="Dispose"/>, so the file is a valid WAV file at any moment, even if the
+/// process is killed mid-call (it then lacks at most the audio written since the last update).
+/// Not real-time: the playout side paces it by the wall clock.
+/// </summary>
+public sealed class WavFileSink : IAudioSink
+{
+    /// <summary>How often the header is rewritten: every 0.5 s of audio.</summary>
+    public static readonly TimeSpan HeaderUpdateInterval = TimeSpan.FromMilliseconds(500);
+
+    private const int HeaderBytes = 44;
+    private readonly FileStream _stream;
+    private readonly WavSampleFormat _sampleFormat;
+    private readonly long _updateEverySamples;
+    private byte[] _scratch = new byte[8192];
+    private long _dataBytes;
+    private long _samplesSinceUpdate;
+    private bool _disposed;
+
+    /// <summary>Creates (or overwrites) <paramref name="path"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="format">The format of the samples written.</param>
+    /// <param name="sampleFormat">How samples are stored; default 16-bit PCM.</param>
+    public WavFileSink(string path, AudioFormat format, WavSampleFormat sampleFormat = WavSampleFormat.Pcm16)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        format.Validate(nameof(format));
+        Format = format;
+        Path = path;
+        _sampleFormat = sampleFormat;
+        _updateEverySamples = (long)(HeaderUpdateInterval.TotalSeconds * format.SampleRate * format.Channels);
+        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        WriteHeader();
+    }
+
+    /// <summary>The file being written.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public AudioFormat Format { get; }
+
+    /// <inheritdoc/>
+    public bool IsRealTime => false;
+
+    /// <summary>Samples per channel written so far.</summary>
+    public long FramesWritten => _dataBytes / (BytesPerSample * Format.Channels);
+
+    private int BytesPerSample => _sampleFormat == WavSampleFormat.Pcm16 ? 2 : 4;
+
+    /// <inheritdoc/>
+    public void Write(ReadOnlySpan<float> samples, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int bytes = samples.Length * BytesPerSample;
+        if (_scratch.Length < bytes)
+        {
+            _scratch = new byte[bytes];
+        }
+
+        Span<byte> raw = _scratch.AsSpan(0, bytes);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            float s = Math.Clamp(samples[i], -1f, 1f);
+            if (_sampleFormat == WavSampleFormat.Pcm16)
+            {
+                BinaryPrimitives.WriteInt16LittleEndian(raw[(2 * i)..], (short)Math.Round(s * 32767f));
+            }
+            else
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(raw[(4 * i)..], s);
+            }
+        }
+
+        _stream.Write(raw);
+        _dataBytes += bytes;
+        _samplesSinceUpdate += samples.Length;
+        if (_samplesSinceUpdate >= _updateEverySamples)
+        {
+            _samplesSinceUpdate = 0;
+            UpdateSizes();
+        }
+    }
+
+    /// <summary>Brings the header's sizes up to date and closes the file.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            UpdateSizes();
+        }
+        finally
+        {
+            _stream.Dispose();
+        }
+    }
+
+    private void UpdateSizes()
+    {
+        _stream.Flush();
+        long end = _stream.Position;
+        Span<byte> size = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)Math.Min(uint.MaxValue, 36 + _dataBytes));
+        _stream.Position = 4;
+        _stream.Write(size);
+        BinaryPrimitives.WriteUInt32LittleEndian(size, (uint)Math.Min(uint.MaxValue - 36, _dataBytes));
+        _stream.Position = 40;
+        _stream.Write(size);
+        _stream.Position = end;
+        _stream.Flush();
+    }
+
+    private void WriteHeader()
+    {
+        Span<byte> h = stackalloc byte[HeaderBytes];
+        int bytesPerSample = BytesPerSample;
+        "RIFF"u8.CopyTo(h);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], 36);
+        "WAVE"u8.CopyTo(h[8..]);
+        "fmt "u8.CopyTo(h[12..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 16);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], (ushort)(_sampleFormat == WavSampleFormat.Pcm16 ? 1 : 3));
+        BinaryPrimitives.WriteUInt16LittleEndian(h[22..], (ushort)Format.Channels);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[24..], (uint)Format.SampleRate);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)(Format.SampleRate * Format.Channels * bytesPerSample));
+        BinaryPrimitives.WriteUInt16LittleEndian(h[32..], (ushort)(Format.Channels * bytesPerSample));
+        BinaryPrimitives.WriteUInt16LittleEndian(h[34..], (ushort)(8 * bytesPerSample));
+        "data"u8.CopyTo(h[36..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[40..], 0);
+        _stream.Write(h);
+        _stream.Flush();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Buffers.Binary;
+
+namespace InterCom.Core.Audio;
+
+/// <summary>
+/// Reads a WAV file (16-bit PCM or 32-bit float, mono or stereo, 48 kHz) as a source. The file's
+/// channels are mixed down or duplicated to the requested channel count. Not real-time: the capture
+/// side paces it by the wall clock. Files at another sample rate are rejected with a message saying
+/// so (convert them first, e.g. <c>sox in.wav -r 48000 out.wav</c>).
+/// </summary>
+public sealed class WavFileSource : IAudioSource
+{
+    private readonly FileStream _stream;
+    private readonly int _fileChannels;
+    private readonly WavSampleFormat _fileFormat;
+    private readonly long _dataEnd;
+    private byte[] _scratch = new byte[4096];
+
+    /// <summary>Opens <paramref name="path"/>.</summary>
+    /// <param name="path">The WAV file.</param>
+    /// <param name="channels">Channels to produce (1 or 2); <see langword="null"/> keeps the file's.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a WAV file this source can read; the message says why.</exception>
+    public WavFileSource(string path, int? channels = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        try
+        {
+            (_fileChannels, int sampleRate, _fileFormat, long dataStart, long dataLength) = ReadHeader(_stream, path);
+            if (sampleRate != AudioFormat.CallSampleRate)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' is sampled at {sampleRate} Hz; calls run at {AudioFormat.CallSampleRate} Hz and this reader does not resample. " +
+                    $"Convert it first, e.g. 'sox \"{path}\" -r 48000 out.wav'.");
+            }
+
+            int outChannels = channels ?? _fileChannels;
+            Format = new AudioFormat(sampleRate, outChannels);
+            Format.Validate(nameof(channels));
+            _stream.Position = dataStart;
+            _dataEnd = Math.Min(dataStart + dataLength, _stream.Length);
+            Path = path;
+        }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The file being read.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public AudioFormat Format { get; }
+
+    /// <inheritdoc/>
+    public bool IsRealTime => false;
+
+    /// <summary>The file's own channel count.</summary>
+    public int FileChannels => _fileChannels;
+
+    /// <inheritdoc/>
+    public int Read(Span<float> destination, CancellationToken cancellationToken)
+    {
+        int outChannels = Format.Channels;
+        int frames = destination.Length / outChannels;
+        int bytesPerSample = _fileFormat == WavSampleFormat.Pcm16 ? 2 : 4;
+        int frameBytes = bytesPerSample * _fileChannels;
+        long remainingFrames = (_dataEnd - _stream.Position) / frameBytes;
+        frames = (int)Math.Min(frames, Math.Max(0, remainingFrames));
+        int bytes = frames * frameBytes;
+        if (_scratch.Length < bytes)
+        {
+            _scratch = new byte[bytes];
+        }
+
+        Span<byte> raw = _scratch.AsSpan(0, bytes);
+        _stream.ReadExactly(raw);
+        for (int f = 0; f < frames; f++)
+        {
+            float left = Sample(raw, (f * _fileChannels) * bytesPerSample);
+            float right = _fileChannels == 2 ? Sample(raw, ((f * _fileChannels) + 1) * bytesPerSample) : left;
+            if (outChannels == 1)
+            {
+                destination[f] = _fileChannels == 2 ? (left + right) * 0.5f : left;
+            }
+            else
+            {
+                destination[2 * f] = left;
+                destination[(2 * f) + 1] = right;
+            }
+        }
+
+        return frames * outChannels;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _stream.Dispose();
+
+    private float Sample(ReadOnlySpan<byte> raw, int offset) => _fileFormat == WavSampleFormat.Pcm16
+        ? BinaryPrimitives.ReadInt16LittleEndian(raw[offset..]) / 32768f
+        : BinaryPrimitives.ReadSingleLittleEndian(raw[offset..]);
+
+    private static (int Channels, int SampleRate, WavSampleFormat Format, long DataStart, long DataLength) ReadHeader(Stream stream, string path)
+    {
+        Span<byte> header = stackalloc byte[12];
+        if (stream.ReadAtLeast(header, 12, throwOnEndOfStream: false) < 12 ||
+            !header[..4].SequenceEqual("RIFF"u8) || !header[8..12].SequenceEqual("WAVE"u8))
+        {
+            throw new InvalidDataException($"'{path}' is not a WAV file (no RIFF/WAVE header).");
+        }
+
+        int channels = 0, sampleRate = 0;
+        WavSampleFormat? format = null;
+        Span<byte> chunk = stackalloc byte[8];
+        Span<byte> fmt = stackalloc byte[40];
+        while (stream.ReadAtLeast(chunk, 8, throwOnEndOfStream: false) == 8)
+        {
+            uint size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]);
+            long next = stream.Position + size + (size & 1);
+            if (chunk[..4].SequenceEqual("fmt "u8))
+            {
+                if (size < 16)
+                {
+                    throw new InvalidDataException($"'{path}' has a truncated fmt chunk.");
+                }
+
+                int n = stream.ReadAtLeast(fmt[..(int)Math.Min(size, 40)], (int)Math.Min(size, 40), throwOnEndOfStream: false);
+                ushort tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
+                channels = BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..]);
+                sampleRate = BinaryPrimitives.ReadInt32LittleEndian(fmt[4..]);
+                ushort bits = BinaryPrimitives.ReadUInt16LittleEndian(fmt[14..]);
+                if (tag == 0xFFFE && n >= 26)
+                {
+                    tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt[24..]); // WAVE_FORMAT_EXTENSIBLE: sub-format GUID starts with the tag
+                }
+
+                format = (tag, bits) switch
+                {
+                    (1, 16) => WavSampleFormat.Pcm16,
+                    (3, 32) => WavSampleFormat.Float32,
+                    _ => throw new InvalidDataException($"'{path}' holds {bits}-bit samples of format {tag}; only 16-bit PCM and 32-bit float are read."),
+                };
+                if (channels is not (1 or 2))
+                {
+                    throw new InvalidDataException($"'{path}' has {channels} channels; only mono and stereo are read.");
+                }
+            }
+            else if (chunk[..4].SequenceEqual("data"u8))
+            {
+                if (format is null)
+                {
+                    throw new InvalidDataException($"'{path}' has no fmt chunk before its data.");
+                }
+
+                return (channels, sampleRate, format.Value, stream.Position, size);
+            }
+
+            stream.Position = next;
+        }
+
+        throw new InvalidDataException($"'{path}' has no data chunk.");
+    }
+}

@@ -1,0 +1,303 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using InterCom.Core.Audio;
+using InterCom.Core.Interop;
+using static InterCom.Core.Interop.Interop.PortAudio;
+
+namespace InterCom.Core.Devices;
+
+/// <summary>
+/// A PortAudio callback stream: capture, playback or full duplex, 32-bit float interleaved. The
+/// callback only copies between the device buffers and two lock-free rings; <see cref="Capture"/> and
+/// <see cref="Playback"/> are the pipeline's side of those rings.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "PortAudio's own name for it (PaStream).")]
+public sealed unsafe class PortAudioStream : IDisposable
+{
+    private readonly CallbackState _state;
+    private readonly PaStreamHandle _handle;
+    private GCHandle _self;
+    private int _disposed;
+
+    private PortAudioStream(PortAudioStreamOptions options, CallbackState state, PaStreamHandle handle, GCHandle self)
+    {
+        Options = options;
+        _state = state;
+        _handle = handle;
+        _self = self;
+        PaStreamInfo* info = Pa_GetStreamInfo(handle);
+        InputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->inputLatency);
+        OutputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->outputLatency);
+        if (options.InputDevice is not null)
+        {
+            Capture = new CaptureSource(this);
+        }
+
+        if (options.OutputDevice is not null)
+        {
+            Playback = new PlaybackSink(this);
+        }
+    }
+
+    /// <summary>The options the stream was opened with.</summary>
+    public PortAudioStreamOptions Options { get; }
+
+    /// <summary>The stream's format.</summary>
+    public AudioFormat Format => Options.Format;
+
+    /// <summary>The capture side as a real-time source, or <see langword="null"/> for a playback-only stream.</summary>
+    public IAudioSource? Capture { get; }
+
+    /// <summary>The playback side as a real-time sink, or <see langword="null"/> for a capture-only stream.</summary>
+    public IAudioSink? Playback { get; }
+
+    /// <summary>Input latency PortAudio reports for the open stream.</summary>
+    public TimeSpan InputLatency { get; }
+
+    /// <summary>Output latency PortAudio reports for the open stream.</summary>
+    public TimeSpan OutputLatency { get; }
+
+    /// <summary>Callbacks run so far.</summary>
+    public long Callbacks => Volatile.Read(ref _state.Callbacks);
+
+    /// <summary>Frames per callback in the last callback (the device period when <see cref="PortAudioStreamOptions.FramesPerBuffer"/> is 0).</summary>
+    public int LastCallbackFrames => Volatile.Read(ref _state.LastFrames);
+
+    /// <summary>Captured samples dropped because the pipeline did not take them in time.</summary>
+    public long CaptureOverruns => Volatile.Read(ref _state.CaptureOverruns);
+
+    /// <summary>Callbacks that played (partly) silence because the pipeline had not delivered in time.</summary>
+    public long PlaybackUnderruns => Volatile.Read(ref _state.PlaybackUnderruns);
+
+    /// <summary>Callbacks in which PortAudio reported an input or output under/overflow (xrun).</summary>
+    public long DeviceXruns => Volatile.Read(ref _state.Xruns);
+
+    /// <summary>Opens (but does not start) a stream.</summary>
+    /// <param name="options">Devices and format.</param>
+    /// <exception cref="ArgumentException">No device given, or a device lacks the channels asked for.</exception>
+    /// <exception cref="PortAudioException">The device refuses the format (e.g. the sample rate) or cannot be opened.</exception>
+    /// <exception cref="PlatformNotSupportedException">PortAudio is not installed; the message names the package.</exception>
+    public static PortAudioStream Open(PortAudioStreamOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Format.Validate(nameof(options));
+        if (options.InputDevice is null && options.OutputDevice is null)
+        {
+            throw new ArgumentException("A stream needs an input device, an output device or both.", nameof(options));
+        }
+
+        int channels = options.Format.Channels;
+        CheckChannels(options.InputDevice, channels, AudioDirection.Input);
+        CheckChannels(options.OutputDevice, channels, AudioDirection.Output);
+        int ringSamples = Math.Max(4096, options.Format.FramesIn(options.RingCapacity) * channels);
+        var state = new CallbackState(
+            channels,
+            options.InputDevice is null ? null : new SampleRing(ringSamples),
+            options.OutputDevice is null ? null : new SampleRing(ringSamples));
+
+        PortAudioHost.Acquire();
+        GCHandle self = GCHandle.Alloc(state);
+        try
+        {
+            PaStreamParameters input = Parameters(options.InputDevice, channels, options.SuggestedLatency, AudioDirection.Input);
+            PaStreamParameters output = Parameters(options.OutputDevice, channels, options.SuggestedLatency, AudioDirection.Output);
+            PaStreamParameters* inputPtr = options.InputDevice is null ? null : &input;
+            PaStreamParameters* outputPtr = options.OutputDevice is null ? null : &output;
+            string devices = string.Join(" + ", new[] { options.InputDevice, options.OutputDevice }.Where(d => d is not null).Distinct());
+            int supported = Pa_IsFormatSupported(inputPtr, outputPtr, options.Format.SampleRate);
+            PortAudioException.ThrowIfError(supported, "Pa_IsFormatSupported", $"{devices} does not support {options.Format}");
+            int error = Pa_OpenStream(
+                out PaStreamHandle handle,
+                inputPtr,
+                outputPtr,
+                options.Format.SampleRate,
+                new CULong((nuint)options.FramesPerBuffer),
+                new CULong((nuint)(paClipOff | paDitherOff)),
+                &OnAudio,
+                (void*)GCHandle.ToIntPtr(self));
+            if (error < 0)
+            {
+                handle.SetHandleAsInvalid();
+                PortAudioException.ThrowIfError(error, "Pa_OpenStream", $"cannot open {devices} at {options.Format}");
+            }
+
+            return new PortAudioStream(options, state, handle, self);
+        }
+        catch
+        {
+            self.Free();
+            PortAudioHost.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the callbacks.</summary>
+    /// <exception cref="PortAudioException">PortAudio could not start the stream.</exception>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        PortAudioException.ThrowIfError(Pa_StartStream(_handle), "Pa_StartStream");
+    }
+
+    /// <summary>Stops the callbacks (waits for buffered output to play) and closes the stream.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _state.Closed, 1);
+        _ = Pa_AbortStream(_handle);
+        _handle.Dispose();
+        _self.Free();
+        PortAudioHost.Release();
+    }
+
+    private static void CheckChannels(AudioDevice? device, int channels, AudioDirection direction)
+    {
+        if (device is null)
+        {
+            return;
+        }
+
+        int max = direction == AudioDirection.Input ? device.MaxInputChannels : device.MaxOutputChannels;
+        if (max < channels)
+        {
+            throw new ArgumentException($"Device {device} has {max} {direction.ToString().ToLowerInvariant()} channel(s); {channels} asked for.", nameof(device));
+        }
+    }
+
+    private static PaStreamParameters Parameters(AudioDevice? device, int channels, TimeSpan? latency, AudioDirection direction) => device is null
+        ? default
+        : new PaStreamParameters
+        {
+            device = device.Index,
+            channelCount = channels,
+            sampleFormat = new CULong((nuint)paFloat32),
+            suggestedLatency = latency?.TotalSeconds
+                ?? (direction == AudioDirection.Input ? device.DefaultLowInputLatency : device.DefaultLowOutputLatency),
+            hostApiSpecificStreamInfo = null,
+        };
+
+    /// <summary>The audio callback: copies, counts, returns. Never allocates, locks, logs, blocks or throws.</summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int OnAudio(void* input, void* output, CULong frameCount, void* timeInfo, CULong statusFlags, void* userData)
+    {
+        try
+        {
+            var state = Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!);
+            int samples = (int)frameCount.Value * state.Channels;
+            if (input is not null && state.CaptureRing is not null)
+            {
+                int written = state.CaptureRing.Write(new ReadOnlySpan<float>(input, samples));
+                if (written < samples)
+                {
+                    state.CaptureOverruns += samples - written;
+                }
+            }
+
+            if (output is not null)
+            {
+                var destination = new Span<float>(output, samples);
+                int read = state.PlaybackRing?.Read(destination) ?? 0;
+                if (read < samples)
+                {
+                    destination[read..].Clear();
+                    if (state.PlaybackPrimed != 0)
+                    {
+                        state.PlaybackUnderruns++;
+                    }
+                }
+            }
+
+            if ((statusFlags.Value & (nuint)(paInputOverflow | paInputUnderflow | paOutputOverflow | paOutputUnderflow)) != 0)
+            {
+                state.Xruns++;
+            }
+
+            state.LastFrames = (int)frameCount.Value;
+            Volatile.Write(ref state.Callbacks, state.Callbacks + 1);
+            return paContinue;
+        }
+        catch
+        {
+            return paContinue; // An exception escaping a native callback kills the process.
+        }
+    }
+
+    /// <summary>Waits for a ring condition from a pipeline thread: spins briefly, then sleeps 1 ms at a time.</summary>
+    private bool WaitFor(Func<CallbackState, int, bool> ready, int samples, CancellationToken cancellationToken)
+    {
+        var spinner = default(SpinWait);
+        while (!ready(_state, samples))
+        {
+            if (cancellationToken.IsCancellationRequested || Volatile.Read(ref _state.Closed) != 0)
+            {
+                return false;
+            }
+
+            if (spinner.Count < 10)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>State shared with the callback; the rings are its only link to the pipeline.</summary>
+    private sealed class CallbackState(int channels, SampleRing? captureRing, SampleRing? playbackRing)
+    {
+        public readonly int Channels = channels;
+        public readonly SampleRing? CaptureRing = captureRing;
+        public readonly SampleRing? PlaybackRing = playbackRing;
+        public long Callbacks;
+        public int LastFrames;
+        public long CaptureOverruns;
+        public long PlaybackUnderruns;
+        public long Xruns;
+        public int PlaybackPrimed;
+        public int Closed;
+    }
+
+    private sealed class CaptureSource(PortAudioStream stream) : IAudioSource
+    {
+        private static readonly Func<CallbackState, int, bool> s_enoughCaptured = static (s, n) => s.CaptureRing!.Count >= n;
+
+        public AudioFormat Format => stream.Format;
+
+        public bool IsRealTime => true;
+
+        public int Read(Span<float> destination, CancellationToken cancellationToken)
+            => stream.WaitFor(s_enoughCaptured, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
+
+        public void Dispose() => stream.Dispose();
+    }
+
+    private sealed class PlaybackSink(PortAudioStream stream) : IAudioSink
+    {
+        // Keep at most one device period queued ahead of the new samples: every queued sample is latency.
+        private static readonly Func<CallbackState, int, bool> s_roomToPlay = static (s, n) =>
+            s.PlaybackRing!.Count + n <= Math.Min(s.PlaybackRing.Capacity, (Math.Max(s.LastFrames, 64) * s.Channels) + n);
+
+        public AudioFormat Format => stream.Format;
+
+        public bool IsRealTime => true;
+
+        public void Write(ReadOnlySpan<float> samples, CancellationToken cancellationToken)
+        {
+            if (stream.WaitFor(s_roomToPlay, samples.Length, cancellationToken))
+            {
+                _ = stream._state.PlaybackRing!.Write(samples);
+                Volatile.Write(ref stream._state.PlaybackPrimed, 1);
+            }
+        }
+
+        public void Dispose() => stream.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+namespace InterCom.Core.Interop;
+
+internal static partial class Interop
+{
+    /// <summary>Names of the native libraries the library binds to.</summary>
+    internal static class Libraries
+    {
+        /// <summary>PortAudio v19 (Debian package <c>libportaudio2</c> ships <c>libportaudio.so.2</c>).</summary>
+        internal const string PortAudio = "portaudio";
+
+        /// <summary>File names tried, in order, when resolving <see cref="PortAudio"/>.</summary>
+        internal static readonly string[] PortAudioCandidates = OperatingSystem.IsWindows()
+            ? ["portaudio.dll", "libportaudio-2.dll", "portaudio_x64.dll"]
+            : OperatingSystem.IsMacOS()
+                ? ["libportaudio.2.dylib", "libportaudio.dylib"]
+                : ["libportaudio.so.2", "libportaudio.so"];
+
+        /// <summary>What to tell a user whose machine lacks PortAudio.</summary>
+        internal const string PortAudioInstallHint =
+            "PortAudio is not installed. On Debian/Ubuntu: 'sudo apt-get install libportaudio2'; " +
+            "on Fedora: 'sudo dnf install portaudio'; on macOS: 'brew install portaudio'.";
+    }
+}
