@@ -1,0 +1,26 @@
+using System.Net;
+
+namespace InterCom.Core.Diagnostics;
+
+/// <summary>Receive statistics for one remote sender (one SSRC), at one moment.</summary>
+/// <param name="EndPoint">Where the sender's packets come from.</param>
+/// <param name="Ssrc">The sender's RTP synchronization source.</param>
+/// <param name="PacketsReceived">Distinct packets received (duplicates excluded, late packets included).</param>
+/// <param name="BytesReceived">Payload bytes of the distinct packets received.</param>
+/// <param name="PacketsLost">Packets never received: expected (highest sequence − first + 1) − received, as RFC 3550 counts.</param>
+/// <param name="PacketsLate">Packets that came after their playout time and were dropped.</param>
+/// <param name="PacketsDuplicate">Extra copies of packets already received, ignored.</param>
+/// <param name="FramesConcealed">Frames synthesized (Opus PLC, PCM fade) because their packet was missing at playout time.</param>
+/// <param name="JitterMs">Interarrival jitter (RFC 3550 section 6.4.1), milliseconds.</param>
+/// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point, milliseconds (smoothed).</param>
+public sealed record PeerStatistics(
+    IPEndPoint EndPoint,
+    uint Ssrc,
+    long PacketsReceived,
+    long BytesReceived,
+    long PacketsLost,
+    long PacketsLate,
+    long PacketsDuplicate,
+    long FramesConcealed,
+    double JitterMs,
+    double PlayoutDelayMs);

@@ -1,0 +1,307 @@
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.Rtp;
+
+namespace InterCom.Core.Jitter;
+
+/// <summary>
+/// One remote sender's jitter buffer and decoder. The receive thread <see cref="Insert"/>s packets
+/// (placed by extended sequence number into preallocated slots); the playout thread <see cref="Read"/>s
+/// exactly the next N samples, decoding, concealing or filling silence. Duplicates are ignored, late
+/// packets dropped, and every one of them counted. Steady state allocates nothing.
+/// </summary>
+internal sealed class JitterBuffer : IDisposable
+{
+    internal const int Capacity = 256;          // slots: 640 ms at 2.5 ms frames, 5 s at 20 ms
+    internal const int MaxPayload = 1500;
+    private const int HistorySize = 1024;        // window for telling duplicates from late packets
+    private const int MaxFrameSamples = 5760;    // 120 ms, the longest Opus packet
+
+    private readonly Lock _gate = new();
+    private readonly Slot[] _slots = new Slot[Capacity];
+    private readonly long[] _history = new long[HistorySize];
+    private readonly IAudioDecoder _decoder;
+    private readonly int _channels;
+    private readonly int _targetSamples;
+    private readonly int _maxConcealedRun;
+    private readonly float[] _decoded;
+    private int _decodedOffset;
+    private int _decodedCount;
+
+    private State _state = State.Idle;
+    private bool _anyReceived;
+    private long _firstSeq;
+    private long _highestSeq;
+    private long _nextSeq;
+    private long _bufferingElapsed;
+    private int _frameSamples;
+    private int _concealedRun;
+
+    private long _received;
+    private long _bytes;
+    private long _late;
+    private long _duplicate;
+    private long _concealed;
+    private double _jitter;          // RFC 3550 interarrival jitter, in 48 kHz units
+    private long _lastTransit;
+    private bool _hasTransit;
+    private double _playoutDelay;    // smoothed samples queued ahead of the playout point
+
+    public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples)
+    {
+        Ssrc = ssrc;
+        EndPoint = endPoint;
+        _decoder = decoder;
+        _channels = decoder.Format.Channels;
+        _targetSamples = decoder.Format.FramesIn(options.TargetDelay);
+        _maxConcealedRun = options.MaxConcealedRun;
+        _frameSamples = defaultFrameSamples;
+        _decoded = new float[MaxFrameSamples * _channels];
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            _slots[i] = new Slot();
+        }
+
+        Array.Fill(_history, -1);
+    }
+
+    private enum State
+    {
+        Idle,       // nothing to play: silence until a packet comes
+        Buffering,  // a talkspurt's first packet came: waiting out the target delay
+        Playing,
+    }
+
+    public uint Ssrc { get; }
+
+    public IPEndPoint EndPoint { get; }
+
+    public AudioCodec Codec => _decoder.Codec;
+
+    /// <summary>Places one packet. <paramref name="arrival"/> is the arrival time in 48 kHz units of a monotonic clock.</summary>
+    /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>
+    public bool Insert(in RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
+    {
+        if (payload.Length > MaxPayload || _decoder.GetFrameSamples(payload) <= 0)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            long seq;
+            if (!_anyReceived)
+            {
+                seq = (1L << 32) + header.SequenceNumber; // room below for reordered predecessors
+                _anyReceived = true;
+                _firstSeq = seq;
+                _highestSeq = seq;
+            }
+            else
+            {
+                seq = RtpSequence.Extend(header.SequenceNumber, _highestSeq);
+            }
+
+            ref long seen = ref _history[seq & (HistorySize - 1)];
+            if (seen == seq)
+            {
+                _duplicate++;
+                return true;
+            }
+
+            seen = seq;
+            _received++;
+            _bytes += payload.Length;
+            UpdateJitter(header.Timestamp, arrival);
+            if (seq < _firstSeq)
+            {
+                _firstSeq = seq;
+            }
+
+            if (seq > _highestSeq)
+            {
+                _highestSeq = seq;
+            }
+
+            switch (_state)
+            {
+                case State.Idle when seq >= _nextSeq || _nextSeq == 0:
+                    Restart(seq);
+                    break;
+                case State.Buffering when seq < _nextSeq && seq > _nextSeq - Capacity:
+                    _nextSeq = seq; // an earlier packet of the same talkspurt arrived second
+                    break;
+                case State.Playing or State.Buffering when seq >= _nextSeq + Capacity:
+                    Restart(seq); // far ahead: the sender jumped; start over from here
+                    break;
+                default:
+                    break;
+            }
+
+            if (seq < _nextSeq)
+            {
+                _late++;
+                return true;
+            }
+
+            Slot slot = _slots[seq & (Capacity - 1)];
+            slot.Sequence = seq;
+            slot.Length = payload.Length;
+            payload.CopyTo(slot.Data);
+            return true;
+        }
+    }
+
+    /// <summary>Writes exactly <c>destination.Length</c> samples (a whole number of frames) of this sender's audio.</summary>
+    public void Read(Span<float> destination)
+    {
+        lock (_gate)
+        {
+            if (_state == State.Buffering)
+            {
+                _bufferingElapsed += destination.Length / _channels;
+                if (_bufferingElapsed >= _targetSamples)
+                {
+                    _state = State.Playing;
+                }
+            }
+
+            if (_state == State.Playing)
+            {
+                double queued = ((_highestSeq - _nextSeq + 1) * (double)_frameSamples) + (_decodedCount / _channels);
+                _playoutDelay += (queued - _playoutDelay) / 16;
+            }
+
+            int filled = 0;
+            while (filled < destination.Length)
+            {
+                if (_decodedCount > 0)
+                {
+                    int n = Math.Min(_decodedCount, destination.Length - filled);
+                    _decoded.AsSpan(_decodedOffset, n).CopyTo(destination[filled..]);
+                    _decodedOffset += n;
+                    _decodedCount -= n;
+                    filled += n;
+                    continue;
+                }
+
+                if (_state != State.Playing)
+                {
+                    destination[filled..].Clear();
+                    return;
+                }
+
+                NextFrame();
+            }
+        }
+    }
+
+    public PeerStatistics GetStatistics()
+    {
+        lock (_gate)
+        {
+            long expected = _anyReceived ? _highestSeq - _firstSeq + 1 : 0;
+            return new PeerStatistics(
+                EndPoint,
+                Ssrc,
+                _received,
+                _bytes,
+                Math.Max(0, expected - _received),
+                _late,
+                _duplicate,
+                _concealed,
+                _jitter / 48.0,
+                _playoutDelay / 48.0);
+        }
+    }
+
+    public void Dispose() => _decoder.Dispose();
+
+    /// <summary>Decodes, conceals or ends the talkspurt for the next sequence number (caller holds the lock).</summary>
+    private void NextFrame()
+    {
+        Slot slot = _slots[_nextSeq & (Capacity - 1)];
+        if (slot.Sequence == _nextSeq)
+        {
+            slot.Sequence = -1;
+            _nextSeq++;
+            int samples = _decoder.Decode(slot.Data.AsSpan(0, slot.Length), _decoded);
+            if (samples > 0)
+            {
+                _frameSamples = samples;
+                _concealedRun = 0;
+                SetDecoded(samples);
+                return;
+            }
+
+            Conceal();
+            return;
+        }
+
+        if (_highestSeq > _nextSeq)
+        {
+            _nextSeq++;     // lost (or still on its way: it will count as late)
+            Conceal();
+            return;
+        }
+
+        if (_concealedRun < _maxConcealedRun)
+        {
+            _nextSeq++;     // nothing buffered: conceal a little in case it is only late
+            _concealedRun++;
+            Conceal();
+            return;
+        }
+
+        _state = State.Idle; // the sender stopped: silence until the next talkspurt
+        _concealedRun = 0;
+    }
+
+    private void Conceal()
+    {
+        _decoder.Conceal(_decoded, _frameSamples);
+        _concealed++;
+        SetDecoded(_frameSamples);
+    }
+
+    private void SetDecoded(int frameSamples)
+    {
+        _decodedOffset = 0;
+        _decodedCount = frameSamples * _channels;
+    }
+
+    private void Restart(long seq)
+    {
+        for (long s = _nextSeq; s < _nextSeq + Capacity && _nextSeq > 0; s++)
+        {
+            _slots[s & (Capacity - 1)].Sequence = -1;
+        }
+
+        _nextSeq = seq;
+        _bufferingElapsed = 0;
+        _concealedRun = 0;
+        _state = _targetSamples == 0 ? State.Playing : State.Buffering;
+    }
+
+    private void UpdateJitter(uint timestamp, long arrival)
+    {
+        long transit = arrival - timestamp;
+        if (_hasTransit)
+        {
+            long d = Math.Abs(unchecked((int)(transit - _lastTransit)));
+            _jitter += (d - _jitter) / 16.0;
+        }
+
+        _lastTransit = transit;
+        _hasTransit = true;
+    }
+
+    private sealed class Slot
+    {
+        public readonly byte[] Data = new byte[MaxPayload];
+        public long Sequence = -1;
+        public int Length;
+    }
+}
