@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.Pipelines;
+using InterCom.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Core.Hosting;
+
+/// <summary>
+/// One end of a call in one process: a UDP socket shared by a <see cref="Sender"/> (CES) and a
+/// <see cref="Receiver"/> (RDP).
+/// </summary>
+/// <example>
+/// <code>
+/// await using var session = new VoiceSession(new VoiceSessionOptions
+/// {
+///     ListenEndPoint = new IPEndPoint(IPAddress.Any, 5004),
+///     Peers = [IPEndPoint.Parse("192.0.2.10:5004")],
+/// });
+/// session.Start(new ToneSource(440, session.Format), new WavFileSink("heard.wav", session.Format));
+/// await Task.Delay(TimeSpan.FromSeconds(10));
+/// Console.WriteLine(session.GetStatistics());
+/// </code>
+/// </example>
+public sealed class VoiceSession : IAsyncDisposable
+{
+    private readonly UdpTransport _transport;
+    private readonly CaptureEncodeSend _sender;
+    private readonly ReceiveDecodePlay _receiver;
+    private readonly ILogger _logger;
+    private long _startTimestamp;
+    private int _disposed;
+
+    /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start"/>.</summary>
+    /// <param name="options">Addresses, format, codec and playout settings.</param>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The listen address cannot be bound (e.g. the port is taken).</exception>
+    public VoiceSession(VoiceSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _logger = options.LoggerFactory.CreateLogger<VoiceSession>();
+        _transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
+        try
+        {
+            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>());
+            _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, () => _sender.Ssrc, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
+        }
+        catch
+        {
+            _transport.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The options the session was built with.</summary>
+    public VoiceSessionOptions Options { get; }
+
+    /// <summary>The call's PCM format.</summary>
+    public AudioFormat Format => Options.Format;
+
+    /// <summary>The bound UDP address (with the real port when port 0 was asked for).</summary>
+    public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
+
+    /// <summary>The sending half (capture, encode, send).</summary>
+    public ICaptureEncodeSend Sender => _sender;
+
+    /// <summary>The receiving half (receive, decode, play).</summary>
+    public IReceiveDecodePlay Receiver => _receiver;
+
+    /// <summary>
+    /// Starts the call. The session owns <paramref name="source"/> and <paramref name="sink"/> from here
+    /// on and disposes them when it is disposed (a WAV sink's file is then complete).
+    /// </summary>
+    /// <param name="source">What to send, or <see langword="null"/> to write PCM to <see cref="ICaptureEncodeSend.Input"/>.</param>
+    /// <param name="sink">Where to play, or <see langword="null"/> to read PCM from <see cref="IReceiveDecodePlay.Output"/>.</param>
+    public void Start(IAudioSource? source, IAudioSink? sink)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        _startTimestamp = Stopwatch.GetTimestamp();
+        _receiver.Start(sink);
+        _transport.StartReceiving(_receiver, "InterCom receive");
+        _sender.Start(source);
+        SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
+    }
+
+    /// <summary>A snapshot of the call's statistics.</summary>
+    public SessionStatistics GetStatistics() => new(
+        _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
+        _sender.PacketsSent,
+        _sender.BytesSent,
+        _receiver.GetPeerStatistics(),
+        _receiver.PacketsMalformed,
+        _receiver.PacketsUnknownPayloadType,
+        _transport.SendErrors);
+
+    /// <summary>Stops both halves, closes the socket, and disposes the source and sink.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _sender.StopAsync().ConfigureAwait(false);
+        await _receiver.StopAsync().ConfigureAwait(false);
+        _transport.Dispose();
+        await _sender.DisposeAsync().ConfigureAwait(false);
+        await _receiver.DisposeAsync().ConfigureAwait(false);
+        SessionLog.Stopped(_logger);
+    }
+}

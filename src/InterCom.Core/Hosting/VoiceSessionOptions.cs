@@ -1,0 +1,46 @@
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
+using InterCom.Core.Jitter;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace InterCom.Core.Hosting;
+
+/// <summary>Everything a <see cref="VoiceSession"/> needs. Immutable; every default is stated.</summary>
+public sealed record VoiceSessionOptions
+{
+    /// <summary>The default UDP port: 5004 (the RTP port of RFC 3551).</summary>
+    public const int DefaultPort = 5004;
+
+    /// <summary>Where to receive (and send from): default <c>[::]:5004</c>, every IPv4 and IPv6 address. Port 0 picks a free port.</summary>
+    public IPEndPoint ListenEndPoint { get; init; } = new(IPAddress.IPv6Any, DefaultPort);
+
+    /// <summary>Where to send: every peer gets every packet. Default none (more can be added later).</summary>
+    public IReadOnlyList<IPEndPoint> Peers { get; init; } = [];
+
+    /// <summary>The call's PCM format; default 48 kHz mono.</summary>
+    public AudioFormat Format { get; init; } = AudioFormat.Mono48k;
+
+    /// <summary>Codec, frame duration, bitrate; default Opus, 10 ms, 32 kb/s per channel.</summary>
+    public CodecOptions Codec { get; init; } = new();
+
+    /// <summary>Playout settings of each sender's jitter buffer; default 40 ms target delay.</summary>
+    public JitterBufferOptions JitterBuffer { get; init; } = new();
+
+    /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(ListenEndPoint);
+        ArgumentNullException.ThrowIfNull(Peers);
+        ArgumentNullException.ThrowIfNull(Codec);
+        ArgumentNullException.ThrowIfNull(JitterBuffer);
+        ArgumentNullException.ThrowIfNull(LoggerFactory);
+        Format.Validate(nameof(Format));
+        Codec.Validate();
+        JitterBuffer.Validate();
+    }
+}

@@ -1,0 +1,195 @@
+using System.IO.Pipelines;
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
+using InterCom.Core.Rtp;
+using InterCom.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Core.Pipelines;
+
+/// <summary>The sending half: source → <see cref="Input"/> pipe → encoder → RTP → every peer.</summary>
+internal sealed class CaptureEncodeSend : ICaptureEncodeSend
+{
+    private readonly UdpTransport _transport;
+    private readonly ILogger _logger;
+    private readonly IAudioEncoder _encoder;
+    private readonly RtpPacketizer _packetizer;
+    private readonly Pipe _pipe;
+    private readonly float[] _frame;
+    private readonly byte[] _packet = new byte[RtpHeader.FixedSize + JitterBufferMaxPayload];
+    private readonly Lock _peersGate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private (IPEndPoint EndPoint, SocketAddress Address)[] _peers = [];
+    private IAudioSource? _source;
+    private Thread? _captureThread;
+    private Task _encodeTask = Task.CompletedTask;
+    private long _packetsSent;
+    private long _bytesSent;
+    private int _started;
+
+    private const int JitterBufferMaxPayload = Jitter.JitterBuffer.MaxPayload;
+
+    public CaptureEncodeSend(AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger)
+    {
+        Format = format;
+        Codec = codec;
+        _transport = transport;
+        _logger = logger;
+        _encoder = AudioCodecFactory.CreateEncoder(format, codec);
+        _packetizer = new RtpPacketizer((byte)codec.PayloadType);
+        _frame = new float[codec.FrameSamples * format.Channels];
+        _pipe = PcmPipe.Create(_frame.Length * sizeof(float));
+        foreach (IPEndPoint peer in peers)
+        {
+            AddPeer(peer);
+        }
+    }
+
+    public AudioFormat Format { get; }
+
+    public CodecOptions Codec { get; }
+
+    public uint Ssrc => _packetizer.Ssrc;
+
+    public PipeWriter Input => _pipe.Writer;
+
+    public IReadOnlyList<IPEndPoint> Peers => Array.ConvertAll(Volatile.Read(ref _peers), p => p.EndPoint);
+
+    public long PacketsSent => Interlocked.Read(ref _packetsSent);
+
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    public void Start(IAudioSource? source)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("Already started.");
+        }
+
+        if (source is not null && source.Format != Format)
+        {
+            throw new ArgumentException($"The source produces {source.Format}; the call sends {Format}.", nameof(source));
+        }
+
+        PipelineLog.SendStarted(_logger, Codec.Codec, Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
+        _encodeTask = Task.Run(() => PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[_frame.Length], EncodeAndSend));
+        if (source is not null)
+        {
+            _source = source;
+            _captureThread = new Thread(() => CaptureLoop(source)) { IsBackground = true, Name = "InterCom capture", Priority = ThreadPriority.AboveNormal };
+            _captureThread.Start();
+        }
+    }
+
+    public void AddPeer(IPEndPoint peer)
+    {
+        SocketAddress address = _transport.AddressOf(peer);
+        lock (_peersGate)
+        {
+            if (_peers.Any(p => p.EndPoint.Equals(peer)))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _peers, [.. _peers, (peer, address)]);
+        }
+    }
+
+    public bool RemovePeer(IPEndPoint peer)
+    {
+        lock (_peersGate)
+        {
+            var remaining = _peers.Where(p => !p.EndPoint.Equals(peer)).ToArray();
+            bool removed = remaining.Length != _peers.Length;
+            Volatile.Write(ref _peers, remaining);
+            return removed;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_captureThread is not null)
+        {
+            await Task.Run(() => _captureThread.Join()).ConfigureAwait(false);
+        }
+        else
+        {
+            await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _encodeTask.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            // The application completed Input with an error, or stopped mid-frame: nothing more to send.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _source?.Dispose();
+        _encoder.Dispose();
+        _stop.Dispose();
+    }
+
+    private void CaptureLoop(IAudioSource source)
+    {
+        CancellationToken token = _stop.Token;
+        FramePacer? pacer = source.IsRealTime ? null : new FramePacer(Codec.FrameDuration);
+        Exception? error = null;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                if (pacer is not null && !pacer.WaitNext(token))
+                {
+                    break;
+                }
+
+                int read = source.Read(_frame, token);
+                if (read == 0)
+                {
+                    if (!token.IsCancellationRequested)
+                    {
+                        PipelineLog.SourceEnded(_logger);
+                    }
+
+                    break;
+                }
+
+                _frame.AsSpan(read).Clear();
+                if (!PcmPipe.WriteFrame(_pipe.Writer, _frame))
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+            PipelineLog.CaptureFailed(_logger, e);
+        }
+        finally
+        {
+            _pipe.Writer.Complete(error);
+        }
+    }
+
+    private void EncodeAndSend(float[] frame)
+    {
+        int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
+        _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
+        ReadOnlySpan<byte> datagram = _packet.AsSpan(0, RtpHeader.FixedSize + payload);
+        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
+        {
+            _transport.Send(datagram, address);
+            Interlocked.Increment(ref _packetsSent);
+            Interlocked.Add(ref _bytesSent, datagram.Length);
+        }
+    }
+}

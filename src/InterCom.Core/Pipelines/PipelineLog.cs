@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Core.Pipelines;
+
+internal static partial class PipelineLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Sending {Codec} as SSRC {Ssrc:x8}, {FrameMs} ms frames, to {PeerCount} peer(s)")]
+    public static partial void SendStarted(ILogger logger, Codecs.AudioCodec codec, uint ssrc, double frameMs, int peerCount);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "The audio source ended; no more audio is sent")]
+    public static partial void SourceEnded(ILogger logger);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Capture failed; no more audio is sent")]
+    public static partial void CaptureFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "New sender SSRC {Ssrc:x8} from {EndPoint} ({Codec})")]
+    public static partial void NewSender(ILogger logger, uint ssrc, System.Net.IPEndPoint endPoint, Codecs.AudioCodec codec);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "Playback failed; the call no longer plays audio")]
+    public static partial void PlaybackFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Dropped a datagram the receive path could not handle")]
+    public static partial void DatagramFailed(ILogger logger, Exception exception);
+}
