@@ -140,7 +140,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private void CaptureLoop(IAudioSource source)
     {
         CancellationToken token = _stop.Token;
-        FramePacer? pacer = source.IsRealTime ? null : new FramePacer(Codec.FrameDuration);
+        FramePacer? pacer = source.IsRealTime ? null : new FramePacer(Codec.FrameDuration, catchUp: false);
         Exception? error = null;
         try
         {

@@ -163,7 +163,8 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
     private JitterBuffer AddSender(uint ssrc, AudioCodec codec, SocketAddress from)
     {
-        var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.IPv6Any, 0).Create(from);
+        IPAddress any = from.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var endPoint = (IPEndPoint)new IPEndPoint(any, 0).Create(from);
         if (endPoint.Address.IsIPv4MappedToIPv6)
         {
             endPoint = new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port);
@@ -180,7 +181,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     {
         var mix = new float[frameLength];
         var one = new float[frameLength];
-        FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration) : null;
+        FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration, catchUp: true) : null;
         CancellationToken token = _stop.Token;
         Exception? error = null;
         try

@@ -1,0 +1,73 @@
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
+using InterCom.Core.Hosting;
+
+namespace InterCom.Core.Tests;
+
+/// <summary>Two real sessions on real loopback UDP sockets, each sending its own tone.</summary>
+public sealed class EndToEndTests
+{
+    public static TheoryData<AudioCodec> Codecs => new() { AudioCodec.Opus, AudioCodec.Pcm };
+
+    [Theory]
+    [MemberData(nameof(Codecs))]
+    public async Task Each_side_hears_the_other_tone_not_its_own(AudioCodec codec)
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-e2e-").FullName;
+        string wavA = Path.Combine(dir, "a.wav"), wavB = Path.Combine(dir, "b.wav");
+        var options = new VoiceSessionOptions
+        {
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Codec = new CodecOptions { Codec = codec },
+        };
+
+        Diagnostics.SessionStatistics? statsA = null, statsB = null;
+        await using (var a = new VoiceSession(options))
+        await using (var b = new VoiceSession(options))
+        {
+            a.Sender.AddPeer(b.LocalEndPoint);
+            b.Sender.AddPeer(a.LocalEndPoint);
+            a.Start(new ToneSource(440, a.Format), new WavFileSink(wavA, a.Format, WavSampleFormat.Float32));
+            b.Start(new ToneSource(660, b.Format), new WavFileSink(wavB, b.Format, WavSampleFormat.Float32));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            statsA = a.GetStatistics();
+            statsB = b.GetStatistics();
+        }
+
+        float[] heardByA = SignalAnalysis.ReadWavMono(wavA);
+        float[] heardByB = SignalAnalysis.ReadWavMono(wavB);
+        AssertHears(heardByA, expected: 660, own: 440);
+        AssertHears(heardByB, expected: 440, own: 660);
+
+        foreach (var stats in new[] { statsA!, statsB! })
+        {
+            var peer = Assert.Single(stats.Peers);
+            Assert.InRange(peer.PacketsReceived, 150, 220);
+            Assert.Equal(0, peer.PacketsLost);
+            Assert.Equal(0, peer.PacketsLate);
+            Assert.Equal(0, peer.PacketsDuplicate);
+            Assert.Equal(0, stats.PacketsMalformed);
+            Assert.True(stats.PacketsSent >= peer.PacketsReceived);
+        }
+    }
+
+    internal static void AssertHears(float[] heard, double expected, double own)
+    {
+        int start = SignalAnalysis.FirstSound(heard);
+        Assert.True(start >= 0, "nothing was heard");
+        Assert.InRange(start, 0, 48_000 / 2); // the other side is heard within 0.5 s of the start
+
+        // From the first sound to 50 ms before the end: no silent gap of 10 ms or more.
+        var body = heard.AsSpan(start, heard.Length - start - 2400);
+        Assert.True(body.Length > 48_000, $"only {body.Length} samples after the first sound");
+        int gap = SignalAnalysis.LongestSilence(body, 480, 0.05);
+        Assert.True(gap < 480, $"a silent gap of {gap} samples after start-up");
+
+        var steady = body[4800..];
+        double wanted = SignalAnalysis.ToneAmplitude(steady, expected);
+        double unwanted = SignalAnalysis.ToneAmplitude(steady, own);
+        Assert.InRange(SignalAnalysis.Decibels(wanted / ToneSource.DefaultAmplitude), -1.0, 1.0);
+        Assert.True(unwanted < wanted / 100, $"own tone at {unwanted:F4} vs {wanted:F4}");
+    }
+}
