@@ -20,6 +20,19 @@ internal static class SignalAnalysis
         return 2 * Math.Sqrt(Math.Max(power, 0)) / samples.Length;
     }
 
+    /// <summary>Median of <see cref="ToneAmplitude"/> over consecutive 100 ms windows: robust to a phase jump or a short gap.</summary>
+    public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency, int window = 4800)
+    {
+        var values = new List<double>();
+        for (int i = 0; i + window <= samples.Length; i += window)
+        {
+            values.Add(ToneAmplitude(samples.Slice(i, window), frequency));
+        }
+
+        values.Sort();
+        return values.Count == 0 ? 0 : values[values.Count / 2];
+    }
+
     public static double Rms(ReadOnlySpan<float> samples)
     {
         double sum = 0;
@@ -66,14 +79,22 @@ internal static class SignalAnalysis
 
     /// <summary>The longest run of windows (of <paramref name="window"/> samples) whose RMS is under <paramref name="threshold"/>, in samples.</summary>
     public static int LongestSilence(ReadOnlySpan<float> samples, int window, double threshold)
+        => LongestSilence(samples, window, threshold, out _);
+
+    public static int LongestSilence(ReadOnlySpan<float> samples, int window, double threshold, out int at)
     {
         int longest = 0, current = 0;
+        at = -1;
         for (int i = 0; i + window <= samples.Length; i += window)
         {
             if (Rms(samples.Slice(i, window)) < threshold)
             {
                 current += window;
-                longest = Math.Max(longest, current);
+                if (current > longest)
+                {
+                    longest = current;
+                    at = i - current + window;
+                }
             }
             else
             {

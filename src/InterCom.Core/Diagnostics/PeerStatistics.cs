@@ -11,6 +11,7 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="PacketsLate">Packets that came after their playout time and were dropped.</param>
 /// <param name="PacketsDuplicate">Extra copies of packets already received, ignored.</param>
 /// <param name="FramesConcealed">Frames synthesized (Opus PLC, PCM fade) because their packet was missing at playout time.</param>
+/// <param name="FramesDiscarded">Packets discarded unplayed to bring the delay back to the target after it stayed above it.</param>
 /// <param name="JitterMs">Interarrival jitter (RFC 3550 section 6.4.1), milliseconds.</param>
 /// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point, milliseconds (smoothed).</param>
 public sealed record PeerStatistics(
@@ -22,5 +23,6 @@ public sealed record PeerStatistics(
     long PacketsLate,
     long PacketsDuplicate,
     long FramesConcealed,
+    long FramesDiscarded,
     double JitterMs,
     double PlayoutDelayMs);

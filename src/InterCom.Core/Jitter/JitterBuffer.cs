@@ -18,6 +18,7 @@ internal sealed class JitterBuffer : IDisposable
     internal const int MaxPayload = 1500;
     private const int HistorySize = 1024;        // window for telling duplicates from late packets
     private const int MaxFrameSamples = 5760;    // 120 ms, the longest Opus packet
+    private const int ExcessReadsBeforeDiscard = 50; // 0.5 s at 10 ms frames
 
     private readonly Lock _gate = new();
     private readonly Slot[] _slots = new Slot[Capacity];
@@ -38,12 +39,14 @@ internal sealed class JitterBuffer : IDisposable
     private long _bufferingElapsed;
     private int _frameSamples;
     private int _concealedRun;
+    private int _excessReads;
 
     private long _received;
     private long _bytes;
     private long _late;
     private long _duplicate;
     private long _concealed;
+    private long _discarded;
     private double _jitter;          // RFC 3550 interarrival jitter, in 48 kHz units
     private long _lastTransit;
     private bool _hasTransit;
@@ -161,17 +164,19 @@ internal sealed class JitterBuffer : IDisposable
         {
             if (_state == State.Buffering)
             {
-                _bufferingElapsed += destination.Length / _channels;
                 if (_bufferingElapsed >= _targetSamples)
                 {
                     _state = State.Playing;
                 }
+
+                _bufferingElapsed += destination.Length / _channels;
             }
 
             if (_state == State.Playing)
             {
-                double queued = ((_highestSeq - _nextSeq + 1) * (double)_frameSamples) + (_decodedCount / _channels);
+                long queued = ((_highestSeq - _nextSeq + 1) * _frameSamples) + (_decodedCount / _channels);
                 _playoutDelay += (queued - _playoutDelay) / 16;
+                GuardLatency(queued);
             }
 
             int filled = 0;
@@ -212,6 +217,7 @@ internal sealed class JitterBuffer : IDisposable
                 _late,
                 _duplicate,
                 _concealed,
+                _discarded,
                 _jitter / 48.0,
                 _playoutDelay / 48.0);
         }
@@ -247,16 +253,50 @@ internal sealed class JitterBuffer : IDisposable
             return;
         }
 
+        // Nothing buffered: the next packet is late (a stall on the way) or the sender stopped. Conceal
+        // without moving past it, so that when it comes it is played, not dropped: the delay grows by
+        // the stall instead of the playout point running ahead of the stream (GuardLatency trims the
+        // excess later). After a few frames, go silent and wait for the next talkspurt.
         if (_concealedRun < _maxConcealedRun)
         {
-            _nextSeq++;     // nothing buffered: conceal a little in case it is only late
             _concealedRun++;
             Conceal();
             return;
         }
 
-        _state = State.Idle; // the sender stopped: silence until the next talkspurt
+        _state = State.Idle;
         _concealedRun = 0;
+    }
+
+    /// <summary>
+    /// Keeps the delay near the target: when more than two frames above it stayed queued for
+    /// <see cref="ExcessReadsBeforeDiscard"/> reads in a row (a burst after a stall, a sender clock
+    /// slightly fast), the oldest buffered packet is discarded, and one more every 5 reads while the
+    /// excess lasts. The adaptive playout of a later release
+    /// replaces this with time-stretching.
+    /// </summary>
+    private void GuardLatency(long queued)
+    {
+        if (queued <= _targetSamples + (2L * _frameSamples))
+        {
+            _excessReads = 0;
+            return;
+        }
+
+        if (++_excessReads < ExcessReadsBeforeDiscard)
+        {
+            return;
+        }
+
+        _excessReads = ExcessReadsBeforeDiscard - 5; // still above next time: discard again 5 reads on
+        Slot slot = _slots[_nextSeq & (Capacity - 1)];
+        if (slot.Sequence == _nextSeq)
+        {
+            slot.Sequence = -1;
+            _discarded++;
+        }
+
+        _nextSeq++;
     }
 
     private void Conceal()

@@ -1,0 +1,93 @@
+using InterCom.Core.Audio;
+
+namespace InterCom.Core.Tests;
+
+public sealed class WavFileTests
+{
+    [Theory]
+    [InlineData(WavSampleFormat.Pcm16, 1)]
+    [InlineData(WavSampleFormat.Pcm16, 2)]
+    [InlineData(WavSampleFormat.Float32, 1)]
+    [InlineData(WavSampleFormat.Float32, 2)]
+    public void Writes_and_reads_back_the_same_audio(WavSampleFormat sampleFormat, int channels)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "t.wav");
+        var format = new AudioFormat(48_000, channels);
+        var written = new float[4800 * channels];
+        new ToneSource(300, format).Read(written, CancellationToken.None);
+        using (var sink = new WavFileSink(path, format, sampleFormat))
+        {
+            sink.Write(written, CancellationToken.None);
+            Assert.Equal(4800, sink.FramesWritten);
+        }
+
+        using var source = new WavFileSource(path);
+        Assert.Equal(format, source.Format);
+        var read = new float[written.Length + 10];
+        Assert.Equal(written.Length, source.Read(read, CancellationToken.None));
+        Assert.Equal(0, source.Read(read, CancellationToken.None));
+        float tolerance = sampleFormat == WavSampleFormat.Pcm16 ? 1 / 32767f : 0;
+        for (int i = 0; i < written.Length; i++)
+        {
+            Assert.Equal(written[i], read[i], tolerance);
+        }
+    }
+
+    [Fact]
+    public void The_header_is_valid_while_the_file_is_still_being_written()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "open.wav");
+        var format = AudioFormat.Mono48k;
+        using var sink = new WavFileSink(path, format);
+        var second = new float[48_000];
+        sink.Write(second, CancellationToken.None); // 1 s: past the 0.5 s header update
+
+        // Read it as another process would while the call goes on (the sink is not disposed).
+        using var source = new WavFileSource(path);
+        var all = new float[96_000];
+        int read = source.Read(all, CancellationToken.None);
+        Assert.InRange(read, 24_000, 48_000);
+    }
+
+    [Fact]
+    public void Rejects_a_file_at_another_sample_rate_saying_so()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "44k.wav");
+        using (var sink = new WavFileSink(path, AudioFormat.Mono48k))
+        {
+            sink.Write(new float[480], CancellationToken.None);
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        BitConverter.GetBytes(44_100).CopyTo(bytes, 24);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => new WavFileSource(path));
+        Assert.Contains("44100 Hz", e.Message, StringComparison.Ordinal);
+        Assert.Contains("48000", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rejects_a_file_that_is_not_wav()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "x.wav");
+        File.WriteAllText(path, "this is not audio at all");
+        var e = Assert.Throws<InvalidDataException>(() => new WavFileSource(path));
+        Assert.Contains("not a WAV file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mixes_stereo_down_to_mono()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "s.wav");
+        using (var sink = new WavFileSink(path, AudioFormat.Stereo48k, WavSampleFormat.Float32))
+        {
+            sink.Write([0.2f, 0.4f, -0.2f, -0.6f], CancellationToken.None);
+        }
+
+        using var source = new WavFileSource(path, channels: 1);
+        var mono = new float[2];
+        Assert.Equal(2, source.Read(mono, CancellationToken.None));
+        Assert.Equal(0.3f, mono[0], 1e-6f);
+        Assert.Equal(-0.4f, mono[1], 1e-6f);
+    }
+}
