@@ -39,6 +39,17 @@ internal sealed class SampleRing
         return n;
     }
 
+    /// <summary>Consumer side: drops the oldest samples so that at most <paramref name="keep"/> remain.</summary>
+    public void DiscardAllBut(int keep)
+    {
+        long read = _read;
+        int available = (int)(Volatile.Read(ref _written) - read);
+        if (available > keep)
+        {
+            Volatile.Write(ref _read, read + (available - keep));
+        }
+    }
+
     /// <summary>Copies up to <c>destination.Length</c> samples out; returns the number of samples read.</summary>
     public int Read(Span<float> destination)
     {

@@ -39,6 +39,12 @@ public static unsafe class PortAudioHost
         }
     }
 
+    /// <summary>
+    /// Whether libasound's "ALSA lib ..." messages, printed while PortAudio probes ALSA devices, are
+    /// dropped; default <see langword="true"/>. Set before the first PortAudio use to keep them.
+    /// </summary>
+    public static bool SilenceAlsaMessages { get; set; } = true;
+
     /// <summary>PortAudio's version text, e.g. "PortAudio V19.6.0-devel, revision 396fe4b6699ae929d3a685b3ef8a7e97396139a4".</summary>
     /// <exception cref="PlatformNotSupportedException">PortAudio is not installed; the message names the package.</exception>
     public static string VersionText
@@ -133,6 +139,11 @@ public static unsafe class PortAudioHost
             if (s_references == 0)
             {
                 Interop.Interop.PortAudio.EnsureLoaded();
+                if (SilenceAlsaMessages)
+                {
+                    Interop.Interop.Alsa.SilenceErrorMessages();
+                }
+
                 SetJackClientName();
                 PortAudioException.ThrowIfError(Pa_Initialize(), "Pa_Initialize");
             }

@@ -273,8 +273,20 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         public bool IsRealTime => true;
 
+        private bool _started;
+
         public int Read(Span<float> destination, CancellationToken cancellationToken)
-            => stream.WaitFor(s_enoughCaptured, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
+        {
+            if (!_started)
+            {
+                // Audio captured before the first read (while the call was being set up) is stale: sending
+                // it would start the call with that much delay in the receiver's buffer.
+                _started = true;
+                stream._state.CaptureRing!.DiscardAllBut(destination.Length);
+            }
+
+            return stream.WaitFor(s_enoughCaptured, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
+        }
 
         public void Dispose() => stream.Dispose();
     }

@@ -9,14 +9,16 @@ internal static class PcmPipe
 {
     /// <summary>
     /// A pipe whose reader runs inline on the writer's thread: a frame written is consumed before the
-    /// write returns, so the pipe adds no thread hop and no latency.
+    /// write returns, so the pipe adds no thread hop and no latency. Back-pressure is tight (the writer
+    /// waits once two frames are unread): every frame queued here would be latency, and when the reader
+    /// is a real-time sink, its pace must reach the writer at once.
     /// </summary>
     public static Pipe Create(int frameBytes) => new(new PipeOptions(
         pool: MemoryPool<byte>.Shared,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: frameBytes * 100,
-        resumeWriterThreshold: frameBytes * 50,
+        pauseWriterThreshold: frameBytes * 2,
+        resumeWriterThreshold: frameBytes,
         minimumSegmentSize: Math.Max(4096, frameBytes),
         useSynchronizationContext: false));
 

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Cli;
+
+/// <summary><c>intercom call</c>: one end of a call, until Ctrl+C or --duration.</summary>
+internal static class CallCommand
+{
+    public const string Help = """
+        intercom call --listen [ADDR:]PORT --peer HOST:PORT [options]
+
+        Holds a full-duplex call with the peer(s) until Ctrl+C or --duration. Prints a status line once
+        a second to standard error; writes the final statistics as JSON with --stats-json.
+
+          --listen [ADDR:]PORT     UDP port to receive on (and send from); PORT alone listens on every
+                                   IPv4 and IPv6 address; ADDR:PORT or [IPV6]:PORT on one address
+          --peer HOST:PORT         where to send; repeat for more peers
+          --input SPEC             default | DEVICE | tone:HZ | FILE.wav   (default: default)
+          --output SPEC            default | DEVICE | FILE.wav            (default: default)
+                                   DEVICE: an index or a name substring from 'intercom devices',
+                                   optionally with its host API: jack:system, alsa:pulse
+        {0}
+          --duration SECONDS       stop after this long (default: until Ctrl+C)
+          --stats-json FILE        write the final statistics to FILE as JSON
+          --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
+          --quiet                  no status line
+          --verbose                log what the library does to standard error
+          --help                   this text
+
+        Exit codes: 0 success, 1 runtime failure, 2 bad usage.
+        """;
+
+    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", .. CallSettings.Options];
+    private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var args = new Arguments("call", argv, s_values, s_flags);
+        if (args.Has("help"))
+        {
+            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
+            return 0;
+        }
+
+        IPEndPoint listen = EndPoints.ParseListen(args.Required("listen"), "listen");
+        IReadOnlyList<string> peerTexts = args.All("peer");
+        if (peerTexts.Count == 0)
+        {
+            throw new UsageException("--peer is required (HOST:PORT of the other end).");
+        }
+
+        IPEndPoint[] peers = [.. peerTexts.Select(p => EndPoints.ParsePeer(p, "peer"))];
+        CallSettings settings = CallSettings.Parse(args);
+        string input = args.Single("input") ?? "default";
+        string outputSpec = args.Single("output") ?? "default";
+        AudioEndpoints.Validate(input, outputSpec);
+        double? duration = args.Number("duration", 0.1, 1e7);
+        string? statsPath = args.Single("stats-json");
+        bool quiet = args.Has("quiet");
+        using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
+
+        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, args.Single("client-name"));
+        var session = new VoiceSession(new VoiceSessionOptions
+        {
+            ListenEndPoint = listen,
+            Peers = peers,
+            Format = settings.Format,
+            Codec = settings.Codec,
+            JitterBuffer = settings.JitterBuffer,
+            LoggerFactory = loggerFactory,
+        });
+        SessionStatistics final;
+        try
+        {
+            await error.WriteLineAsync($"intercom: call on {session.LocalEndPoint} with {string.Join(", ", peers.Select(p => p.ToString()))}; " +
+                $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
+                $"in: {endpoints.InputDescription}, out: {endpoints.OutputDescription}. Ctrl+C to stop.").ConfigureAwait(false);
+            session.Start(endpoints.Source, endpoints.Sink);
+            await HoldAsync(session, duration, quiet, error, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await session.DisposeAsync().ConfigureAwait(false); // closes the WAV file, whatever happened
+        }
+
+        final = session.GetStatistics();
+        if (statsPath is not null)
+        {
+            StatisticsReport.WriteJson(statsPath, final);
+        }
+
+        if (!quiet)
+        {
+            await error.WriteLineAsync(StatisticsReport.StatusLine(final, null) + " (whole call)").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Waits for Ctrl+C or the duration, printing a status line once a second.</summary>
+    internal static async Task HoldAsync(VoiceSession session, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        TimeSpan limit = durationSeconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan;
+        SessionStatistics? previous = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan wait = TimeSpan.FromSeconds(1);
+            if (limit != Timeout.InfiniteTimeSpan)
+            {
+                TimeSpan left = limit - started.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                wait = left < wait ? left : wait;
+            }
+
+            try
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (!quiet && wait == TimeSpan.FromSeconds(1))
+            {
+                SessionStatistics now = session.GetStatistics();
+                await error.WriteLineAsync(StatisticsReport.StatusLine(now, previous)).ConfigureAwait(false);
+                previous = now;
+            }
+        }
+    }
+}

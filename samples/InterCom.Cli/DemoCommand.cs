@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Devices;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Cli;
+
+/// <summary>
+/// <c>intercom demo</c>: two call endpoints in this process, talking over loopback UDP. With audio
+/// devices, endpoint A uses them (you hear B's tone; B records A's microphone); without, both send
+/// tones and record WAV files, and the demo checks that each heard the other.
+/// </summary>
+internal static class DemoCommand
+{
+    public const string Help = """
+        intercom demo [options]
+
+        Runs a call between two endpoints, A and B, on this machine over loopback UDP. With audio devices,
+        A captures from the default input and plays to the default output (you hear B's 660 Hz tone) and
+        B records what A captured. Without devices (or with --no-devices), A sends a 440 Hz tone and B a
+        660 Hz tone, each records what it hears to a WAV file, and the demo checks both.
+
+          --duration SECONDS       how long the call lasts (default 3)
+          --out-dir DIR            where the WAV files go (default ./intercom-demo)
+          --no-devices             use tones and WAV files even where there are audio devices
+          --client-name NAME       JACK client name for endpoint A's device stream
+        {0}
+          --verbose                log what the library does to standard error
+        """;
+
+    private const double ToneA = 440, ToneB = 660;
+    private static readonly HashSet<string> s_values = ["duration", "out-dir", "client-name", .. CallSettings.Options];
+    private static readonly HashSet<string> s_flags = ["no-devices", "verbose", "help"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var args = new Arguments("demo", argv, s_values, s_flags);
+        if (args.Has("help"))
+        {
+            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
+            return 0;
+        }
+
+        CallSettings settings = CallSettings.Parse(args);
+        double duration = args.Number("duration", 0.5, 3600) ?? 3;
+        string outDir = Path.GetFullPath(args.Single("out-dir") ?? "intercom-demo");
+        Directory.CreateDirectory(outDir);
+        string wavA = Path.Combine(outDir, "demo-a.wav"), wavB = Path.Combine(outDir, "demo-b.wav");
+        using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
+
+        string? noDevicesReason = args.Has("no-devices") ? "--no-devices" : DevicesMissing();
+        bool useDevices = noDevicesReason is null;
+        AudioEndpoints? devicesA = null;
+        if (useDevices)
+        {
+            try
+            {
+                devicesA = AudioEndpoints.Open("default", "default", settings.Format, args.Single("client-name"));
+            }
+            catch (Exception e) when (e is ArgumentException or Core.Interop.PortAudioException)
+            {
+                noDevicesReason = $"the default devices would not open ({e.Message})";
+                useDevices = false;
+            }
+        }
+
+        var options = new VoiceSessionOptions
+        {
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Format = settings.Format,
+            Codec = settings.Codec,
+            JitterBuffer = settings.JitterBuffer,
+            LoggerFactory = loggerFactory,
+        };
+        await using var a = new VoiceSession(options);
+        await using var b = new VoiceSession(options);
+        a.Sender.AddPeer(b.LocalEndPoint);
+        b.Sender.AddPeer(a.LocalEndPoint);
+
+        await output.WriteLineAsync($"intercom demo: endpoint A on {a.LocalEndPoint}, endpoint B on {b.LocalEndPoint}, " +
+            $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms frames, {settings.Format}, {duration} s.").ConfigureAwait(false);
+        if (useDevices)
+        {
+            await output.WriteLineAsync($"A: {devicesA!.InputDescription} -> B; B: tone {ToneB} Hz -> A, played on {devicesA.OutputDescription}.").ConfigureAwait(false);
+            await output.WriteLineAsync($"You should hear a {ToneB} Hz tone; what A's microphone captured is recorded by B in {wavB}.").ConfigureAwait(false);
+            a.Start(devicesA.Source, devicesA.Sink);
+            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format));
+        }
+        else
+        {
+            await output.WriteLineAsync($"No audio devices used ({noDevicesReason}): A sends a {ToneA} Hz tone and records to {wavA}; " +
+                $"B sends a {ToneB} Hz tone and records to {wavB}.").ConfigureAwait(false);
+            a.Start(new ToneSource(ToneA, settings.Format), new WavFileSink(wavA, settings.Format));
+            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format));
+        }
+
+        await CallCommand.HoldAsync(a, duration, quiet: false, error, cancellationToken).ConfigureAwait(false);
+        await a.DisposeAsync().ConfigureAwait(false);
+        await b.DisposeAsync().ConfigureAwait(false);
+        devicesA?.Dispose();
+
+        await Report(output, "A", a.GetStatistics()).ConfigureAwait(false);
+        await Report(output, "B", b.GetStatistics()).ConfigureAwait(false);
+        bool ok = true;
+        if (!useDevices)
+        {
+            ok &= await Check(output, "A", wavA, ToneB, ToneA).ConfigureAwait(false);
+            ok &= await Check(output, "B", wavB, ToneA, ToneB).ConfigureAwait(false);
+        }
+        else
+        {
+            await output.WriteLineAsync($"B recorded {new FileInfo(wavB).Length} bytes of A's capture to {wavB}.").ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync(ok ? "Demo OK: both directions carried audio." : "Demo FAILED: see above.").ConfigureAwait(false);
+        return ok ? 0 : 1;
+    }
+
+    private static string? DevicesMissing()
+    {
+        try
+        {
+            IReadOnlyList<AudioDevice> devices = PortAudioHost.GetDevices();
+            return devices.Any(d => d.MaxInputChannels > 0) && devices.Any(d => d.MaxOutputChannels > 0)
+                ? null
+                : "PortAudio lists no input and output device";
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return "PortAudio is not installed";
+        }
+        catch (Core.Interop.PortAudioException e)
+        {
+            return $"PortAudio failed: {e.Message}";
+        }
+    }
+
+    private static Task Report(TextWriter output, string name, SessionStatistics stats)
+    {
+        PeerStatistics? peer = stats.Peers.Count > 0 ? stats.Peers[0] : null;
+        return output.WriteLineAsync(peer is null
+            ? $"{name}: sent {stats.PacketsSent} packets; received nothing."
+            : string.Create(CultureInfo.InvariantCulture, $"{name}: sent {stats.PacketsSent} packets ({stats.BytesSent} bytes); received {peer.PacketsReceived}, lost {peer.PacketsLost}, late {peer.PacketsLate}, concealed {peer.FramesConcealed}, jitter {peer.JitterMs:F2} ms, playout delay {peer.PlayoutDelayMs:F0} ms."));
+    }
+
+    /// <summary>Checks that <paramref name="path"/> holds <paramref name="expected"/> Hz and not <paramref name="own"/> Hz.</summary>
+    private static async Task<bool> Check(TextWriter output, string name, string path, double expected, double own)
+    {
+        float[] samples = ReadMono(path);
+        int skip = Math.Min(samples.Length, 48_000 / 2);
+        ReadOnlySpan<float> steady = samples.AsSpan(skip);
+        double heard = Goertzel(steady, expected), echo = Goertzel(steady, own);
+        bool ok = heard > 0.05 && echo < heard / 10;
+        await output.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{name} heard the other end's {expected} Hz tone at {20 * Math.Log10(Math.Max(heard, 1e-9)):F1} dBFS (its own {own} Hz: {20 * Math.Log10(Math.Max(echo, 1e-9)):F1} dBFS): {(ok ? "OK" : "MISSING")}; {path}")).ConfigureAwait(false);
+        return ok;
+    }
+
+    private static float[] ReadMono(string path)
+    {
+        using var source = new WavFileSource(path, channels: 1);
+        var all = new List<float>();
+        var buffer = new float[4800];
+        int n;
+        while ((n = source.Read(buffer, CancellationToken.None)) > 0)
+        {
+            all.AddRange(buffer.AsSpan(0, n));
+        }
+
+        return [.. all];
+    }
+
+    private static double Goertzel(ReadOnlySpan<float> samples, double frequency)
+    {
+        double coefficient = 2 * Math.Cos(2 * Math.PI * frequency / AudioFormat.CallSampleRate);
+        double s1 = 0, s2 = 0;
+        foreach (float x in samples)
+        {
+            double s0 = x + (coefficient * s1) - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+
+        return samples.Length == 0 ? 0 : 2 * Math.Sqrt(Math.Max(0, (s1 * s1) + (s2 * s2) - (coefficient * s1 * s2))) / samples.Length;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using InterCom.Core.Diagnostics;
+
+namespace InterCom.Cli;
+
+/// <summary>The --stats-json document and the once-a-second status line.</summary>
+internal static class StatisticsReport
+{
+    /// <summary>Writes the statistics JSON to <paramref name="path"/> atomically (a temp file renamed over it).</summary>
+    public static void WriteJson(string path, SessionStatistics stats)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp";
+        using (var stream = File.Create(temp))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            Write(json, stats);
+        }
+
+        File.Move(temp, full, overwrite: true);
+    }
+
+    public static string ToJson(SessionStatistics stats)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            Write(json, stats);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static string StatusLine(SessionStatistics now, SessionStatistics? before)
+    {
+        double seconds = before is null ? now.Duration.TotalSeconds : (now.Duration - before.Duration).TotalSeconds;
+        seconds = Math.Max(seconds, 1e-3);
+        long bytesOut = now.BytesSent - (before?.BytesSent ?? 0);
+        long bytesIn = now.Peers.Sum(p => p.BytesReceived) - (before?.Peers.Sum(p => p.BytesReceived) ?? 0);
+        long received = now.Peers.Sum(p => p.PacketsReceived);
+        long lost = now.Peers.Sum(p => p.PacketsLost);
+        double lossPercent = received + lost == 0 ? 0 : 100.0 * lost / (received + lost);
+        double jitter = now.Peers.Count == 0 ? 0 : now.Peers.Max(p => p.JitterMs);
+        double delay = now.Peers.Count == 0 ? 0 : now.Peers.Max(p => p.PlayoutDelayMs);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  peers {now.Peers.Count}");
+    }
+
+    private static void Write(Utf8JsonWriter json, SessionStatistics stats)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("durationSeconds", Math.Round(stats.Duration.TotalSeconds, 3));
+        json.WriteStartObject("sent");
+        json.WriteNumber("packets", stats.PacketsSent);
+        json.WriteNumber("bytes", stats.BytesSent);
+        json.WriteNumber("errors", stats.SendErrors);
+        json.WriteEndObject();
+        json.WriteStartObject("packetsRejected");
+        json.WriteNumber("malformed", stats.PacketsMalformed);
+        json.WriteNumber("unknownPayloadType", stats.PacketsUnknownPayloadType);
+        json.WriteEndObject();
+        json.WriteStartArray("peers");
+        foreach (PeerStatistics peer in stats.Peers)
+        {
+            json.WriteStartObject();
+            json.WriteString("endpoint", peer.EndPoint.ToString());
+            json.WriteNumber("ssrc", peer.Ssrc);
+            json.WriteNumber("packetsReceived", peer.PacketsReceived);
+            json.WriteNumber("bytesReceived", peer.BytesReceived);
+            json.WriteNumber("packetsLost", peer.PacketsLost);
+            json.WriteNumber("packetsLate", peer.PacketsLate);
+            json.WriteNumber("packetsDuplicate", peer.PacketsDuplicate);
+            json.WriteNumber("framesConcealed", peer.FramesConcealed);
+            json.WriteNumber("framesDiscarded", peer.FramesDiscarded);
+            json.WriteNumber("jitterMs", Math.Round(peer.JitterMs, 3));
+            json.WriteNumber("playoutDelayMs", Math.Round(peer.PlayoutDelayMs, 1));
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}
