@@ -15,6 +15,9 @@ internal static partial class Interop
                 ? ["libportaudio.2.dylib", "libportaudio.dylib"]
                 : ["libportaudio.so.2", "libportaudio.so"];
 
+        /// <summary>Environment variable naming a PortAudio library file to load instead of the system's.</summary>
+        internal const string PortAudioPathVariable = "INTERCOM_PORTAUDIO_LIBRARY";
+
         /// <summary>What to tell a user whose machine lacks PortAudio.</summary>
         internal const string PortAudioInstallHint =
             "PortAudio is not installed. On Debian/Ubuntu: 'sudo apt-get install libportaudio2'; " +

@@ -161,6 +161,19 @@ internal static partial class Interop
                 return handle;
             }
 
+            string? overridePath = Environment.GetEnvironmentVariable(Libraries.PortAudioPathVariable);
+            if (!string.IsNullOrEmpty(overridePath))
+            {
+                if (NativeLibrary.TryLoad(overridePath, out handle))
+                {
+                    s_handle = handle;
+                    return handle;
+                }
+
+                throw new PlatformNotSupportedException(
+                    $"{Libraries.PortAudioPathVariable}={overridePath} cannot be loaded. {Libraries.PortAudioInstallHint}");
+            }
+
             foreach (string candidate in Libraries.PortAudioCandidates)
             {
                 if (NativeLibrary.TryLoad(candidate, typeof(PortAudio).Assembly, DllImportSearchPath.SafeDirectories, out handle))

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace InterCom.Core.Tests;
+
+/// <summary>The <c>intercom</c> command as users run it: real processes, real sockets, real files.</summary>
+[Collection(RealTimeCollection.Name)]
+public sealed class CliTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Two_call_processes_carry_each_others_tone_and_report_statistics()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
+        int portA = FreeUdpPort(), portB = FreeUdpPort();
+        string[] common = ["--duration", "4", "--quiet"];
+        using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
+            "--output", Path.Combine(dir, "a.wav"), "--stats-json", Path.Combine(dir, "a.json"), .. common]);
+        using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
+            "--output", Path.Combine(dir, "b.wav"), "--stats-json", Path.Combine(dir, "b.json"), .. common]);
+        Assert.Equal(0, await a.WaitAsync(Timeout));
+        Assert.Equal(0, await b.WaitAsync(Timeout));
+
+        // Each side hears the other's tone, not its own, with no gap once it started.
+        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "a.wav")), expected: 660, own: 440, a.StandardError);
+        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "b.wav")), expected: 440, own: 660, b.StandardError);
+
+        using JsonDocument statsA = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "a.json")));
+        using JsonDocument statsB = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "b.json")));
+        foreach ((JsonDocument receiver, JsonDocument sender, int senderPort) in new[] { (statsA, statsB, portB), (statsB, statsA, portA) })
+        {
+            JsonElement root = receiver.RootElement;
+            Assert.InRange(root.GetProperty("durationSeconds").GetDouble(), 3.5, 6);
+            JsonElement peer = Assert.Single(root.GetProperty("peers").EnumerateArray());
+            Assert.Equal($"127.0.0.1:{senderPort}", peer.GetProperty("endpoint").GetString());
+            long sent = sender.RootElement.GetProperty("sent").GetProperty("packets").GetInt64();
+            long received = peer.GetProperty("packetsReceived").GetInt64();
+            Assert.InRange(sent, 300, 480);
+            Assert.InRange(received, sent - 100, sent); // the other process may start up to ~1 s later
+            Assert.Equal(0, peer.GetProperty("packetsLost").GetInt64());
+            Assert.Equal(0, peer.GetProperty("packetsLate").GetInt64());
+            Assert.Equal(0, peer.GetProperty("packetsDuplicate").GetInt64());
+            Assert.True(peer.GetProperty("ssrc").GetUInt32() > 0);
+            Assert.InRange(peer.GetProperty("playoutDelayMs").GetDouble(), 20, 100);
+            Assert.InRange(peer.GetProperty("jitterMs").GetDouble(), 0, 20);
+            Assert.True(root.GetProperty("sent").GetProperty("bytes").GetInt64() > 0);
+            foreach (string field in new[] { "framesConcealed", "bytesReceived" })
+            {
+                Assert.True(peer.TryGetProperty(field, out _), field);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Ctrl_C_stops_a_call_cleanly_with_the_wav_file_and_statistics_complete()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
+        int port = FreeUdpPort();
+        string wav = Path.Combine(dir, "out.wav"), json = Path.Combine(dir, "stats.json");
+        using var call = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{port}",
+            "--input", "tone:500", "--output", wav, "--stats-json", json]);
+        await WaitForAsync(() => call.StandardError.Contains("[    1s]", StringComparison.Ordinal), call);
+        call.Interrupt();
+        Assert.Equal(0, await call.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.True(File.Exists(json), call.StandardError);
+        using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.True(stats.RootElement.GetProperty("sent").GetProperty("packets").GetInt64() > 50);
+        using var source = new Audio.WavFileSource(wav);
+        long bytes = new FileInfo(wav).Length;
+        Assert.True(bytes > 44 + 96_000, $"{bytes} bytes"); // the header's sizes match the data written
+        var all = new float[bytes];
+        Assert.Equal((bytes - 44) / 2, source.Read(all, CancellationToken.None));
+    }
+
+    public static TheoryData<string[], string> BadUsage => new()
+    {
+        { ["call", "--peer", "127.0.0.1:5004"], "--listen" },
+        { ["call", "--listen", "5004"], "--peer" },
+        { ["call", "--listen", "70000", "--peer", "127.0.0.1:5004"], "--listen" },
+        { ["call", "--listen", "5004", "--peer", "nohostport"], "--peer" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--codec", "mp3"], "--codec" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--frame-ms", "7"], "--frame-ms" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bitrate", "12"], "--bitrate" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--channels", "3"], "--channels" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--buffer-ms", "abc"], "--buffer-ms" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--input", "tone:-5"], "--input" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--output", "tone:440"], "--output" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bogus"], "--bogus" },
+        { ["demo", "--duration", "0"], "--duration" },
+        { ["frobnicate"], "frobnicate" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadUsage))]
+    public async Task Bad_usage_exits_2_with_a_message_naming_the_option(string[] args, string named)
+    {
+        (int code, _, string error) = await IntercomProcess.RunAsync(args, Timeout);
+        Assert.Equal(2, code);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("call")]
+    [InlineData("demo")]
+    [InlineData("devices")]
+    public async Task Every_command_has_help(string command)
+    {
+        (int code, string output, _) = await IntercomProcess.RunAsync([command, "--help"], Timeout);
+        Assert.Equal(0, code);
+        Assert.Contains($"intercom {command}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_input_file_is_a_runtime_error_naming_the_file()
+    {
+        (int code, _, string error) = await IntercomProcess.RunAsync(
+            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", "/nonexistent/in.wav", "--output", "/tmp/x.wav", "--duration", "1"], Timeout);
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/in.wav", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_is_a_runtime_error_saying_so()
+    {
+        using var taken = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)taken.Client.LocalEndPoint!).Port;
+        (int code, _, string error) = await IntercomProcess.RunAsync(
+            ["call", "--listen", $"127.0.0.1:{port}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "x.wav")], Timeout);
+        Assert.Equal(1, code);
+        Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_PortAudio_the_error_names_the_package_to_install()
+    {
+        var environment = new Dictionary<string, string> { ["INTERCOM_PORTAUDIO_LIBRARY"] = "/nonexistent/libportaudio.so.2" };
+        (int code, _, string error) = await IntercomProcess.RunAsync(["devices"], Timeout, environment);
+        Assert.Equal(1, code);
+        Assert.Contains("apt-get install libportaudio2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_without_devices_runs_a_call_and_checks_both_directions()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-demo-").FullName;
+        (int code, string output, string error) = await IntercomProcess.RunAsync(["demo", "--no-devices", "--duration", "2", "--out-dir", dir], Timeout);
+        Assert.True(code == 0, output + error);
+        Assert.Contains("Demo OK", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(dir, "demo-a.wav")));
+        Assert.True(File.Exists(Path.Combine(dir, "demo-b.wav")));
+    }
+
+    internal static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, IntercomProcess process)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out; stderr: {process.StandardError}");
+            await Task.Delay(50);
+        }
+    }
+}
