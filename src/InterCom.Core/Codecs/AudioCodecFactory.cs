@@ -22,6 +22,14 @@ public static class AudioCodecFactory
         return new PcmAudioEncoder(format, options);
     }
 
+    /// <summary>
+    /// The largest payload a call of <paramref name="codec"/> at <paramref name="format"/> sends or accepts:
+    /// Opus 1500 bytes (one frame is at most 1275); L16 one 20 ms frame (1920 bytes mono, 3840 stereo: above
+    /// a 1500-byte Ethernet MTU the IP layer fragments it).
+    /// </summary>
+    internal static int MaxPayloadBytes(AudioCodec codec, AudioFormat format)
+        => codec == AudioCodec.Opus ? 1500 : 960 * format.Channels * sizeof(short);
+
     /// <summary>Creates a decoder for <paramref name="codec"/>.</summary>
     /// <param name="codec">The payload format.</param>
     /// <param name="format">PCM format to produce.</param>

@@ -15,7 +15,6 @@ namespace InterCom.Core.Jitter;
 internal sealed class JitterBuffer : IDisposable
 {
     internal const int Capacity = 256;          // slots: 640 ms at 2.5 ms frames, 5 s at 20 ms
-    internal const int MaxPayload = 1500;
     private const int HistorySize = 1024;        // window for telling duplicates from late packets
     private const int MaxFrameSamples = 5760;    // 120 ms, the longest Opus packet
     private const int ExcessReadsBeforeDiscard = 50; // 0.5 s at 10 ms frames
@@ -24,6 +23,7 @@ internal sealed class JitterBuffer : IDisposable
     private readonly Slot[] _slots = new Slot[Capacity];
     private readonly long[] _history = new long[HistorySize];
     private readonly IAudioDecoder _decoder;
+    private readonly int _maxPayload;
     private readonly int _channels;
     private readonly int _targetSamples;
     private readonly int _maxConcealedRun;
@@ -62,9 +62,10 @@ internal sealed class JitterBuffer : IDisposable
         _maxConcealedRun = options.MaxConcealedRun;
         _frameSamples = defaultFrameSamples;
         _decoded = new float[MaxFrameSamples * _channels];
+        _maxPayload = AudioCodecFactory.MaxPayloadBytes(decoder.Codec, decoder.Format);
         for (int i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new Slot();
+            _slots[i] = new Slot(_maxPayload);
         }
 
         Array.Fill(_history, -1);
@@ -87,7 +88,7 @@ internal sealed class JitterBuffer : IDisposable
     /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>
     public bool Insert(in RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
     {
-        if (payload.Length > MaxPayload || _decoder.GetFrameSamples(payload) <= 0)
+        if (payload.Length > _maxPayload || _decoder.GetFrameSamples(payload) <= 0)
         {
             return false;
         }
@@ -338,9 +339,9 @@ internal sealed class JitterBuffer : IDisposable
         _hasTransit = true;
     }
 
-    private sealed class Slot
+    private sealed class Slot(int capacity)
     {
-        public readonly byte[] Data = new byte[MaxPayload];
+        public readonly byte[] Data = new byte[capacity];
         public long Sequence = -1;
         public int Length;
     }

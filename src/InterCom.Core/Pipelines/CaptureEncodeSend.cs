@@ -17,7 +17,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private readonly RtpPacketizer _packetizer;
     private readonly Pipe _pipe;
     private readonly float[] _frame;
-    private readonly byte[] _packet = new byte[RtpHeader.FixedSize + JitterBufferMaxPayload];
+    private readonly byte[] _packet;
     private readonly Lock _peersGate = new();
     private readonly CancellationTokenSource _stop = new();
     private (IPEndPoint EndPoint, SocketAddress Address)[] _peers = [];
@@ -28,8 +28,6 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private long _bytesSent;
     private int _started;
 
-    private const int JitterBufferMaxPayload = Jitter.JitterBuffer.MaxPayload;
-
     public CaptureEncodeSend(AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger)
     {
         Format = format;
@@ -37,6 +35,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         _transport = transport;
         _logger = logger;
         _encoder = AudioCodecFactory.CreateEncoder(format, codec);
+        _packet = new byte[RtpHeader.FixedSize + AudioCodecFactory.MaxPayloadBytes(codec.Codec, format)];
         _packetizer = new RtpPacketizer((byte)codec.PayloadType);
         _frame = new float[codec.FrameSamples * format.Channels];
         _pipe = PcmPipe.Create(_frame.Length * sizeof(float));
