@@ -77,6 +77,20 @@ internal static class SignalAnalysis
         return -1;
     }
 
+    /// <summary>Index of the last sample whose magnitude exceeds <paramref name="threshold"/>, or -1.</summary>
+    public static int LastSound(ReadOnlySpan<float> samples, float threshold = 0.05f)
+    {
+        for (int i = samples.Length - 1; i >= 0; i--)
+        {
+            if (Math.Abs(samples[i]) > threshold)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>The longest run of windows (of <paramref name="window"/> samples) whose RMS is under <paramref name="threshold"/>, in samples.</summary>
     public static int LongestSilence(ReadOnlySpan<float> samples, int window, double threshold)
         => LongestSilence(samples, window, threshold, out _);
