@@ -149,42 +149,14 @@ internal static class DemoCommand
     /// <summary>Checks that <paramref name="path"/> holds <paramref name="expected"/> Hz and not <paramref name="own"/> Hz.</summary>
     private static async Task<bool> Check(TextWriter output, string name, string path, double expected, double own)
     {
-        float[] samples = ReadMono(path);
+        float[] samples = WavFileSource.ReadAll(path, channels: 1);
         int skip = Math.Min(samples.Length, 48_000 / 2);
         ReadOnlySpan<float> steady = samples.AsSpan(skip);
-        double heard = Goertzel(steady, expected), echo = Goertzel(steady, own);
+        double heard = ToneMeter.Amplitude(steady, expected), echo = ToneMeter.Amplitude(steady, own);
         bool ok = heard > 0.05 && echo < heard / 10;
         await output.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
-            $"{name} heard the other end's {expected} Hz tone at {20 * Math.Log10(Math.Max(heard, 1e-9)):F1} dBFS (its own {own} Hz: {20 * Math.Log10(Math.Max(echo, 1e-9)):F1} dBFS): {(ok ? "OK" : "MISSING")}; {path}")).ConfigureAwait(false);
+            $"{name} heard the other end's {expected} Hz tone at {ToneMeter.ToDecibels(heard):F1} dBFS (its own {own} Hz: {ToneMeter.ToDecibels(echo):F1} dBFS): {(ok ? "OK" : "MISSING")}; {path}")).ConfigureAwait(false);
         return ok;
-    }
-
-    private static float[] ReadMono(string path)
-    {
-        using var source = new WavFileSource(path, channels: 1);
-        var all = new List<float>();
-        var buffer = new float[4800];
-        int n;
-        while ((n = source.Read(buffer, CancellationToken.None)) > 0)
-        {
-            all.AddRange(buffer.AsSpan(0, n));
-        }
-
-        return [.. all];
-    }
-
-    private static double Goertzel(ReadOnlySpan<float> samples, double frequency)
-    {
-        double coefficient = 2 * Math.Cos(2 * Math.PI * frequency / AudioFormat.CallSampleRate);
-        double s1 = 0, s2 = 0;
-        foreach (float x in samples)
-        {
-            double s0 = x + (coefficient * s1) - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-
-        return samples.Length == 0 ? 0 : 2 * Math.Sqrt(Math.Max(0, (s1 * s1) + (s2 * s2) - (coefficient * s1 * s2))) / samples.Length;
     }
 }

@@ -3,22 +3,8 @@ namespace InterCom.Core.Tests;
 /// <summary>Measurements the tests assert on: tone power (Goertzel), RMS level, correlation, silent gaps.</summary>
 internal static class SignalAnalysis
 {
-    /// <summary>Power of <paramref name="frequency"/> in <paramref name="samples"/> (mono), as an amplitude estimate.</summary>
-    public static double ToneAmplitude(ReadOnlySpan<float> samples, double frequency, int sampleRate = 48_000)
-    {
-        double w = 2 * Math.PI * frequency / sampleRate;
-        double coefficient = 2 * Math.Cos(w);
-        double s1 = 0, s2 = 0;
-        for (int i = 0; i < samples.Length; i++)
-        {
-            double s0 = samples[i] + (coefficient * s1) - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-
-        double power = (s1 * s1) + (s2 * s2) - (coefficient * s1 * s2);
-        return 2 * Math.Sqrt(Math.Max(power, 0)) / samples.Length;
-    }
+    /// <summary>Amplitude of <paramref name="frequency"/> in mono <paramref name="samples"/>.</summary>
+    public static double ToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Diagnostics.ToneMeter.Amplitude(samples, frequency);
 
     /// <summary>Median of <see cref="ToneAmplitude"/> over consecutive 100 ms windows: robust to a phase jump or a short gap.</summary>
     public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency, int window = 4800)
@@ -52,7 +38,7 @@ internal static class SignalAnalysis
         double best = low, bestAmplitude = -1;
         for (double f = low; f <= high; f += 1)
         {
-            double a = ToneAmplitude(samples, f, sampleRate);
+            double a = Diagnostics.ToneMeter.Amplitude(samples, f, sampleRate);
             if (a > bestAmplitude)
             {
                 bestAmplitude = a;
@@ -153,17 +139,5 @@ internal static class SignalAnalysis
     }
 
     /// <summary>Reads a mono or stereo WAV through the library's reader, as mono.</summary>
-    public static float[] ReadWavMono(string path)
-    {
-        using var source = new Audio.WavFileSource(path, channels: 1);
-        var all = new List<float>();
-        var buffer = new float[4800];
-        int n;
-        while ((n = source.Read(buffer, CancellationToken.None)) > 0)
-        {
-            all.AddRange(buffer.AsSpan(0, n));
-        }
-
-        return [.. all];
-    }
+    public static float[] ReadWavMono(string path) => Audio.WavFileSource.ReadAll(path, channels: 1);
 }

@@ -99,6 +99,23 @@ public sealed class WavFileSource : IAudioSource
     /// <inheritdoc/>
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>Reads a whole WAV file into memory as interleaved samples of <paramref name="channels"/> channels.</summary>
+    /// <param name="path">The WAV file.</param>
+    /// <param name="channels">Channels to produce (1 or 2); <see langword="null"/> keeps the file's.</param>
+    public static float[] ReadAll(string path, int? channels = null)
+    {
+        using var source = new WavFileSource(path, channels);
+        var samples = new List<float>();
+        var buffer = new float[4800 * source.Format.Channels];
+        int read;
+        while ((read = source.Read(buffer, CancellationToken.None)) > 0)
+        {
+            samples.AddRange(buffer.AsSpan(0, read));
+        }
+
+        return [.. samples];
+    }
+
     private float Sample(ReadOnlySpan<byte> raw, int offset) => _fileFormat == WavSampleFormat.Pcm16
         ? BinaryPrimitives.ReadInt16LittleEndian(raw[offset..]) / 32768f
         : BinaryPrimitives.ReadSingleLittleEndian(raw[offset..]);

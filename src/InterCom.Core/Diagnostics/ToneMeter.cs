@@ -1,0 +1,38 @@
+namespace InterCom.Core.Diagnostics;
+
+/// <summary>
+/// Measures how much of one frequency a signal holds (the Goertzel algorithm): the check behind
+/// <c>intercom demo</c> and a quick way for an application to verify that a call carries audio.
+/// </summary>
+public static class ToneMeter
+{
+    /// <summary>
+    /// The amplitude of the <paramref name="frequencyHz"/> component of mono <paramref name="samples"/>:
+    /// about 0.5 for a 0.5-amplitude sine at that frequency, near 0 when it is absent.
+    /// </summary>
+    /// <param name="samples">Mono samples.</param>
+    /// <param name="frequencyHz">The frequency to measure.</param>
+    /// <param name="sampleRate">Samples per second; default 48 000.</param>
+    public static double Amplitude(ReadOnlySpan<float> samples, double frequencyHz, int sampleRate = 48_000)
+    {
+        if (samples.IsEmpty)
+        {
+            return 0;
+        }
+
+        double coefficient = 2 * Math.Cos(2 * Math.PI * frequencyHz / sampleRate);
+        double s1 = 0, s2 = 0;
+        foreach (float x in samples)
+        {
+            double s0 = x + (coefficient * s1) - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+
+        double power = (s1 * s1) + (s2 * s2) - (coefficient * s1 * s2);
+        return 2 * Math.Sqrt(Math.Max(power, 0)) / samples.Length;
+    }
+
+    /// <summary>An amplitude in dBFS (full scale = 1.0); -180 for silence.</summary>
+    public static double ToDecibels(double amplitude) => 20 * Math.Log10(Math.Max(amplitude, 1e-9));
+}
