@@ -42,11 +42,12 @@ internal static class StatisticsReport
         long received = now.Peers.Sum(p => p.PacketsReceived);
         long lost = now.Peers.Sum(p => p.PacketsLost);
         double lossPercent = received + lost == 0 ? 0 : 100.0 * lost / (received + lost);
-        double jitter = now.Peers.Count == 0 ? 0 : now.Peers.Max(p => p.JitterMs);
-        double delay = now.Peers.Count == 0 ? 0 : now.Peers.Max(p => p.PlayoutDelayMs);
+        PeerStatistics[] active = [.. now.Peers.Where(p => !p.HasLeft)];
+        double jitter = active.Length == 0 ? 0 : active.Max(p => p.JitterMs);
+        double delay = active.Length == 0 ? 0 : active.Max(p => p.PlayoutDelayMs);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  peers {now.Peers.Count}");
+            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  peers {active.Length}");
     }
 
     private static void Write(Utf8JsonWriter json, SessionStatistics stats)
@@ -61,7 +62,11 @@ internal static class StatisticsReport
         json.WriteStartObject("packetsRejected");
         json.WriteNumber("malformed", stats.PacketsMalformed);
         json.WriteNumber("unknownPayloadType", stats.PacketsUnknownPayloadType);
+        json.WriteNumber("ssrcConflict", stats.PacketsSsrcConflict);
+        json.WriteNumber("removedPeer", stats.PacketsFromRemovedPeers);
         json.WriteEndObject();
+        json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
+        json.WriteNumber("peersLeft", stats.PeersLeft);
         json.WriteStartArray("peers");
         foreach (PeerStatistics peer in stats.Peers)
         {
@@ -77,6 +82,7 @@ internal static class StatisticsReport
             json.WriteNumber("framesDiscarded", peer.FramesDiscarded);
             json.WriteNumber("jitterMs", Math.Round(peer.JitterMs, 3));
             json.WriteNumber("playoutDelayMs", Math.Round(peer.PlayoutDelayMs, 1));
+            json.WriteBoolean("left", peer.HasLeft);
             json.WriteEndObject();
         }
 

@@ -142,7 +142,7 @@ public sealed class DeviceTests
         for (int i = 0; i + 4800 <= heard.Length; i += 4800)
         {
             var window = heard.AsSpan(i, 4800);
-            if (SignalAnalysis.ToneAmplitude(window, 440) > 0.25 && SignalAnalysis.ToneAmplitude(window, 660) < 0.02)
+            if (SignalAnalysis.ToneAmplitude(window, 440) > ToneSource.DefaultAmplitude / 2 && SignalAnalysis.ToneAmplitude(window, 660) < ToneSource.DefaultAmplitude / 25)
             {
                 carrying++;
             }

@@ -61,6 +61,7 @@ public sealed class EndToEndTests
         foreach ((var receiver, var sender) in new[] { (statsA, statsB), (statsB, statsA) })
         {
             var peer = Assert.Single(receiver.Peers);
+            Assert.True(peer.HasLeft); // the other side's BYE, sent when its sender stopped, ended its stream
             Assert.InRange(peer.PacketsReceived * frameMs, 1500, 2200); // 2 s of audio
             Assert.Equal(0, peer.PacketsLost);
             Assert.Equal(0, peer.PacketsLate);
@@ -81,7 +82,9 @@ public sealed class EndToEndTests
         int end = SignalAnalysis.LastSound(heard) - 4800;
         var body = heard.AsSpan(start, Math.Max(0, end - start));
         Assert.True(body.Length > 48_000, $"only {body.Length} samples after the first sound");
-        int gap = SignalAnalysis.LongestSilence(body, 480, 0.05, out int at);
+        // "Silent": under 10 % of the tone's amplitude (0.025 RMS for the default 0.25 tone; Opus
+        // concealment of a lost frame stays above it, a frame of nothing does not).
+        int gap = SignalAnalysis.LongestSilence(body, 480, 0.1 * ToneSource.DefaultAmplitude, out int at);
         Assert.True(gap < 480, $"a silent gap of {gap} samples at {start + at} (sound from {start} of {heard.Length}); {context}");
 
         var steady = body[4800..];

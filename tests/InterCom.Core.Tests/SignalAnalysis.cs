@@ -50,7 +50,7 @@ internal static class SignalAnalysis
     }
 
     /// <summary>Index of the first sample whose magnitude exceeds <paramref name="threshold"/>, or -1.</summary>
-    public static int FirstSound(ReadOnlySpan<float> samples, float threshold = 0.05f)
+    public static int FirstSound(ReadOnlySpan<float> samples, float threshold = 0.2f * Audio.ToneSource.DefaultAmplitude)
     {
         for (int i = 0; i < samples.Length; i++)
         {
@@ -64,7 +64,7 @@ internal static class SignalAnalysis
     }
 
     /// <summary>Index of the last sample whose magnitude exceeds <paramref name="threshold"/>, or -1.</summary>
-    public static int LastSound(ReadOnlySpan<float> samples, float threshold = 0.05f)
+    public static int LastSound(ReadOnlySpan<float> samples, float threshold = 0.2f * Audio.ToneSource.DefaultAmplitude)
     {
         for (int i = samples.Length - 1; i >= 0; i--)
         {

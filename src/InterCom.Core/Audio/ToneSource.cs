@@ -6,8 +6,11 @@ namespace InterCom.Core.Audio;
 /// </summary>
 public sealed class ToneSource : IAudioSource
 {
-    /// <summary>The default amplitude: 0.5 (-6 dBFS), loud enough to measure, far from clipping.</summary>
-    public const float DefaultAmplitude = 0.5f;
+    /// <summary>
+    /// The default amplitude: 0.25 (-12 dBFS), loud enough to measure, and low enough that three tones
+    /// mixed (a four-host mesh) stay below the mixer's soft-clip knee.
+    /// </summary>
+    public const float DefaultAmplitude = 0.25f;
 
     private readonly double _phaseStep;
     private readonly float _amplitude;

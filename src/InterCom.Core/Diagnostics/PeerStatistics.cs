@@ -14,6 +14,7 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="FramesDiscarded">Packets discarded unplayed to bring the delay back to the target after it stayed above it.</param>
 /// <param name="JitterMs">Interarrival jitter (RFC 3550 section 6.4.1), milliseconds.</param>
 /// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point, milliseconds (smoothed).</param>
+/// <param name="HasLeft">Whether the sender has left (BYE, silence past the timeout, or removed): these are its final counters.</param>
 public sealed record PeerStatistics(
     IPEndPoint EndPoint,
     uint Ssrc,
@@ -25,4 +26,5 @@ public sealed record PeerStatistics(
     long FramesConcealed,
     long FramesDiscarded,
     double JitterMs,
-    double PlayoutDelayMs);
+    double PlayoutDelayMs,
+    bool HasLeft = false);

@@ -8,6 +8,10 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="PacketsMalformed">Datagrams dropped because they were not valid RTP.</param>
 /// <param name="PacketsUnknownPayloadType">RTP packets dropped because their payload type is not one the call decodes.</param>
 /// <param name="SendErrors">Sends the operating system refused (e.g. no route); the call goes on.</param>
+/// <param name="PacketsSsrcConflict">Packets dropped because their SSRC is already in use by a sender at another address (RFC 3550 section 8.2).</param>
+/// <param name="PacketsFromRemovedPeers">Packets dropped because they come from a peer the application removed.</param>
+/// <param name="SsrcCollisions">Times another source used this session's SSRC, so that it changed its own.</param>
+/// <param name="PeersLeft">Senders dropped: after a BYE, silence past the timeout, or removal by the application.</param>
 public sealed record SessionStatistics(
     TimeSpan Duration,
     long PacketsSent,
@@ -15,4 +19,8 @@ public sealed record SessionStatistics(
     IReadOnlyList<PeerStatistics> Peers,
     long PacketsMalformed,
     long PacketsUnknownPayloadType,
-    long SendErrors);
+    long SendErrors,
+    long PacketsSsrcConflict = 0,
+    long PacketsFromRemovedPeers = 0,
+    long SsrcCollisions = 0,
+    long PeersLeft = 0);

@@ -47,7 +47,8 @@ public sealed class VoiceSession : IAsyncDisposable
         try
         {
             _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>());
-            _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, () => _sender.Ssrc, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
+            var receive = new ReceiveOptions(() => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout);
+            _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, receive, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
         }
         catch
         {
@@ -87,6 +88,26 @@ public sealed class VoiceSession : IAsyncDisposable
         SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
     }
 
+    /// <summary>Adds a peer at run time: packets go to it from the next frame on, and its audio is played again if it was removed.</summary>
+    public void AddPeer(IPEndPoint peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        _receiver.Readmit(_transport.AddressOf(peer));
+        _sender.AddPeer(peer);
+    }
+
+    /// <summary>
+    /// Removes a peer at run time: nothing more is sent to it, its stream is dropped, and packets from
+    /// its address are ignored (and counted) until it is added again. Returns whether it was a peer.
+    /// </summary>
+    public bool RemovePeer(IPEndPoint peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        bool removed = _sender.RemovePeer(peer);
+        _receiver.Forget(_transport.AddressOf(peer));
+        return removed;
+    }
+
     /// <summary>A snapshot of the call's statistics.</summary>
     public SessionStatistics GetStatistics() => new(
         _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
@@ -95,7 +116,32 @@ public sealed class VoiceSession : IAsyncDisposable
         _receiver.GetPeerStatistics(),
         _receiver.PacketsMalformed,
         _receiver.PacketsUnknownPayloadType,
-        _transport.SendErrors);
+        _transport.SendErrors,
+        _receiver.PacketsSsrcConflict,
+        _receiver.PacketsFromRemovedPeers,
+        _receiver.SsrcCollisions,
+        _receiver.SendersLeft);
+
+    /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
+    private bool IsOwnAddress(SocketAddress address)
+    {
+        IPAddress any = address.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var from = (IPEndPoint)new IPEndPoint(any, 0).Create(address);
+        if (from.Port != LocalEndPoint.Port)
+        {
+            return false;
+        }
+
+        IPAddress ip = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
+        return IPAddress.IsLoopback(ip) || ip.Equals(LocalEndPoint.Address) || s_localAddresses.Value.Contains(ip);
+    }
+
+    private static readonly Lazy<HashSet<IPAddress>> s_localAddresses = new(() =>
+    [
+        .. System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address),
+    ]);
 
     /// <summary>Stops both halves, closes the socket, and disposes the source and sink.</summary>
     public async ValueTask DisposeAsync()

@@ -28,6 +28,12 @@ public sealed record VoiceSessionOptions
     /// <summary>Playout settings of each sender's jitter buffer; default 40 ms target delay.</summary>
     public JitterBufferOptions JitterBuffer { get; init; } = new();
 
+    /// <summary>Default <see cref="PeerTimeout"/>: 5 s.</summary>
+    public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a sender may be silent before its stream is dropped (it is picked up again when it sends); default 5 s.</summary>
+    public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -42,5 +48,9 @@ public sealed record VoiceSessionOptions
         Format.Validate(nameof(Format));
         Codec.Validate();
         JitterBuffer.Validate();
+        if (PeerTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw new ArgumentException($"PeerTimeout {PeerTimeout.TotalMilliseconds} ms is too short: at least 100 ms.", nameof(PeerTimeout));
+        }
     }
 }

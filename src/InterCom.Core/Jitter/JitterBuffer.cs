@@ -52,10 +52,14 @@ internal sealed class JitterBuffer : IDisposable
     private bool _hasTransit;
     private double _playoutDelay;    // smoothed samples queued ahead of the playout point
 
-    public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples)
+    private bool _disposed;
+    private long _lastArrivalTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples, System.Net.SocketAddress? source = null)
     {
         Ssrc = ssrc;
         EndPoint = endPoint;
+        Source = source;
         _decoder = decoder;
         _channels = decoder.Format.Channels;
         _targetSamples = decoder.Format.FramesIn(options.TargetDelay);
@@ -82,19 +86,34 @@ internal sealed class JitterBuffer : IDisposable
 
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>The transport address the stream's packets come from (RFC 3550 section 8.2 compares it).</summary>
+    public System.Net.SocketAddress? Source { get; }
+
+    /// <summary>Gain applied when mixing this sender (1 = unchanged, 0 = muted); set by any thread.</summary>
+    public float Gain { get; set; } = 1f;
+
+    /// <summary>Monotonic timestamp (Stopwatch ticks) of the last packet placed.</summary>
+    public long LastArrivalTicks => Volatile.Read(ref _lastArrivalTicks);
+
     public AudioCodec Codec => _decoder.Codec;
 
     /// <summary>Places one packet. <paramref name="arrival"/> is the arrival time in 48 kHz units of a monotonic clock.</summary>
     /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>
     public bool Insert(in RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
     {
-        if (payload.Length > _maxPayload || _decoder.GetFrameSamples(payload) <= 0)
-        {
-            return false;
-        }
-
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return true; // the sender was just removed: the packet is simply not played
+            }
+
+            if (payload.Length > _maxPayload || _decoder.GetFrameSamples(payload) <= 0)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _lastArrivalTicks, System.Diagnostics.Stopwatch.GetTimestamp());
             long seq;
             if (!_anyReceived)
             {
@@ -163,6 +182,12 @@ internal sealed class JitterBuffer : IDisposable
     {
         lock (_gate)
         {
+            if (_disposed)
+            {
+                destination.Clear();
+                return;
+            }
+
             if (_state == State.Buffering)
             {
                 if (_bufferingElapsed >= _targetSamples)
@@ -224,7 +249,18 @@ internal sealed class JitterBuffer : IDisposable
         }
     }
 
-    public void Dispose() => _decoder.Dispose();
+    /// <summary>Releases the decoder; safe while the receive or playout thread still holds a reference.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _decoder.Dispose();
+            }
+        }
+    }
 
     /// <summary>Decodes, conceals or ends the talkspurt for the next sequence number (caller holds the lock).</summary>
     private void NextFrame()

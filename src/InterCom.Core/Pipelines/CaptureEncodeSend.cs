@@ -14,7 +14,9 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private readonly UdpTransport _transport;
     private readonly ILogger _logger;
     private readonly IAudioEncoder _encoder;
-    private readonly RtpPacketizer _packetizer;
+    private readonly byte[] _rtcp = new byte[64];
+    private RtpPacketizer _packetizer;
+    private int _collisionPending;
     private readonly Pipe _pipe;
     private readonly float[] _frame;
     private readonly byte[] _packet;
@@ -49,7 +51,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     public CodecOptions Codec { get; }
 
-    public uint Ssrc => _packetizer.Ssrc;
+    public uint Ssrc => Volatile.Read(ref _packetizer).Ssrc;
 
     public PipeWriter Input => _pipe.Writer;
 
@@ -106,6 +108,9 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         }
     }
 
+    /// <summary>Another source uses our SSRC: from the next frame on, send under a new one (RFC 3550 section 8.2).</summary>
+    public void ChangeSsrcAfterCollision() => Interlocked.Exchange(ref _collisionPending, 1);
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -125,6 +130,22 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
         {
             // The application completed Input with an error, or stopped mid-frame: nothing more to send.
+        }
+
+        if (Interlocked.Exchange(ref _byeSent, 1) == 0 && Volatile.Read(ref _started) != 0)
+        {
+            SendBye(Ssrc, "session ended"); // the others drop our stream at once instead of after a timeout
+        }
+    }
+
+    private int _byeSent;
+
+    private void SendBye(uint ssrc, string reason)
+    {
+        int length = RtcpWriter.WriteBye(_rtcp, [ssrc], reason);
+        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
+        {
+            _transport.Send(_rtcp.AsSpan(0, length), address);
         }
     }
 
@@ -181,6 +202,14 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     private void EncodeAndSend(float[] frame)
     {
+        if (Interlocked.Exchange(ref _collisionPending, 0) != 0)
+        {
+            uint old = _packetizer.Ssrc;
+            Volatile.Write(ref _packetizer, new RtpPacketizer(_packetizer.PayloadType));
+            SendBye(old, "SSRC collision");
+            PipelineLog.SsrcChanged(_logger, old, _packetizer.Ssrc);
+        }
+
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
         _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
         ReadOnlySpan<byte> datagram = _packet.AsSpan(0, RtpHeader.FixedSize + payload);

@@ -30,6 +30,16 @@ public interface IReceiveDecodePlay : IAsyncDisposable
     /// <param name="sink">Where the mix goes, or <see langword="null"/> when the application reads <see cref="Output"/>.</param>
     void Start(IAudioSink? sink);
 
+    /// <summary>
+    /// Sets the gain of the audio from <paramref name="peer"/> (the address its packets come from, as
+    /// statistics show it): 1 unchanged (default), 0.5 about -6 dB, up to 16. Applies now and to a
+    /// sender that joins later from that address.
+    /// </summary>
+    void SetPeerGain(System.Net.IPEndPoint peer, float gain);
+
+    /// <summary>Mutes or unmutes <paramref name="peer"/>; its stream keeps being received and counted.</summary>
+    void SetPeerMuted(System.Net.IPEndPoint peer, bool muted);
+
     /// <summary>Per remote sender statistics, in order of first arrival.</summary>
     IReadOnlyList<PeerStatistics> GetPeerStatistics();
 

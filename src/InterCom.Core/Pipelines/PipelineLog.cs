@@ -16,6 +16,12 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "New sender SSRC {Ssrc:x8} from {EndPoint} ({Codec})")]
     public static partial void NewSender(ILogger logger, uint ssrc, System.Net.IPEndPoint endPoint, Codecs.AudioCodec codec);
 
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Sender SSRC {Ssrc:x8} from {EndPoint} left: {Reason}")]
+    public static partial void SenderLeft(ILogger logger, uint ssrc, System.Net.IPEndPoint endPoint, string reason);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Another source uses our SSRC {OldSsrc:x8}; now sending as {NewSsrc:x8}")]
+    public static partial void SsrcChanged(ILogger logger, uint oldSsrc, uint newSsrc);
+
     [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "Playback failed; the call no longer plays audio")]
     public static partial void PlaybackFailed(ILogger logger, Exception exception);
 

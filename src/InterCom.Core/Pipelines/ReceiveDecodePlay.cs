@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
@@ -18,25 +19,35 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private static readonly double s_samplesPerTick = (double)AudioFormat.CallSampleRate / Stopwatch.Frequency;
     private readonly CodecOptions _codec;
     private readonly JitterBufferOptions _jitterOptions;
-    private readonly Func<uint> _ownSsrc;
+    private readonly ReceiveOptions _options;
     private readonly ILogger _logger;
     private readonly Pipe _pipe;
-    private readonly Dictionary<uint, JitterBuffer> _bySsrc = [];   // receive thread only
+    private readonly ConcurrentDictionary<uint, JitterBuffer> _bySsrc = new();
+    private readonly ConcurrentDictionary<IPEndPoint, float> _gains = new();
+    private readonly ConcurrentDictionary<IPEndPoint, bool> _muted = new();
+    private readonly Lock _sendersGate = new();
     private readonly CancellationTokenSource _stop = new();
-    private JitterBuffer[] _senders = [];                          // published to the playout thread
+    private JitterBuffer[] _senders = [];                 // published to the playout thread
+    private SocketAddress[] _ignored = [];                // removed peers' addresses
+    private PeerStatistics[] _departed = [];              // final counters of senders that left, newest last
+    private const int MaxDeparted = 64;
     private IAudioSink? _sink;
     private Thread? _playoutThread;
     private Task _sinkTask = Task.CompletedTask;
     private long _malformed;
     private long _unknownPayloadType;
+    private long _ssrcConflicts;
+    private long _ssrcCollisions;
+    private long _ignoredPackets;
+    private long _sendersLeft;
     private int _started;
 
-    public ReceiveDecodePlay(AudioFormat format, CodecOptions codec, JitterBufferOptions jitter, Func<uint> ownSsrc, ILogger logger)
+    public ReceiveDecodePlay(AudioFormat format, CodecOptions codec, JitterBufferOptions jitter, ReceiveOptions options, ILogger logger)
     {
         Format = format;
         _codec = codec;
         _jitterOptions = jitter;
-        _ownSsrc = ownSsrc;
+        _options = options;
         _logger = logger;
         _pipe = PcmPipe.Create(codec.FrameSamples * format.Channels * sizeof(float));
     }
@@ -48,6 +59,14 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     public long PacketsMalformed => Interlocked.Read(ref _malformed);
 
     public long PacketsUnknownPayloadType => Interlocked.Read(ref _unknownPayloadType);
+
+    public long PacketsSsrcConflict => Interlocked.Read(ref _ssrcConflicts);
+
+    public long SsrcCollisions => Interlocked.Read(ref _ssrcCollisions);
+
+    public long PacketsFromRemovedPeers => Interlocked.Read(ref _ignoredPackets);
+
+    public long SendersLeft => Interlocked.Read(ref _sendersLeft);
 
     public void Start(IAudioSink? sink)
     {
@@ -74,8 +93,53 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         _playoutThread.Start();
     }
 
+    /// <summary>Senders that left (final counters, at most the last 64), then current senders, each in order of arrival.</summary>
     public IReadOnlyList<PeerStatistics> GetPeerStatistics()
-        => Array.ConvertAll(Volatile.Read(ref _senders), s => s.GetStatistics());
+        => [.. Volatile.Read(ref _departed), .. Array.ConvertAll(Volatile.Read(ref _senders), s => s.GetStatistics())];
+
+    public void SetPeerGain(IPEndPoint peer, float gain)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (!float.IsFinite(gain) || gain < 0 || gain > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(gain), gain, "Gain must be between 0 and 16.");
+        }
+
+        _gains[peer] = gain;
+        ApplyMix(peer);
+    }
+
+    public void SetPeerMuted(IPEndPoint peer, bool muted)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        _muted[peer] = muted;
+        ApplyMix(peer);
+    }
+
+    /// <summary>Stops playing <paramref name="address"/> and ignores its packets until <see cref="Readmit"/>.</summary>
+    internal void Forget(SocketAddress address)
+    {
+        lock (_sendersGate)
+        {
+            Volatile.Write(ref _ignored, [.. _ignored.Where(a => !a.Equals(address)), address]);
+        }
+
+        foreach (JitterBuffer sender in Volatile.Read(ref _senders))
+        {
+            if (address.Equals(sender.Source))
+            {
+                RemoveSender(sender, "removed by the application");
+            }
+        }
+    }
+
+    internal void Readmit(SocketAddress address)
+    {
+        lock (_sendersGate)
+        {
+            Volatile.Write(ref _ignored, [.. _ignored.Where(a => !a.Equals(address))]);
+        }
+    }
 
     public async Task StopAsync()
     {
@@ -112,9 +176,17 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     {
         try
         {
+            SocketAddress[] ignored = Volatile.Read(ref _ignored);
+            if (ignored.Length > 0 && Array.Exists(ignored, a => a.Equals(from)))
+            {
+                Interlocked.Increment(ref _ignoredPackets);
+                return;
+            }
+
             if (RtpHeader.IsRtcp(datagram))
             {
-                return; // RTCP is multiplexed on this port (RFC 5761); not interpreted yet
+                OnRtcp(datagram, from);
+                return;
             }
 
             if (!RtpHeader.TryParse(datagram, out RtpHeader header, out int offset, out int length))
@@ -123,9 +195,16 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
                 return;
             }
 
-            if (header.Ssrc == _ownSsrc())
+            if (header.Ssrc == _options.OwnSsrc())
             {
-                return; // our own packets looped back
+                if (!_options.IsOwnAddress(from))
+                {
+                    // RFC 3550 section 8.2: another source uses our SSRC. We change ours (and say BYE for the old).
+                    Interlocked.Increment(ref _ssrcCollisions);
+                    _options.OnSsrcCollision();
+                }
+
+                return; // our own packets looped back, or a colliding source: never played
             }
 
             AudioCodec codec;
@@ -147,6 +226,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             {
                 sender = AddSender(header.Ssrc, codec, from);
             }
+            else if (!from.Equals(sender.Source))
+            {
+                // Two transport addresses for one SSRC: a collision between others, or a loop. Keep the first.
+                Interlocked.Increment(ref _ssrcConflicts);
+                return;
+            }
 
             long arrival = (long)(Stopwatch.GetTimestamp() * s_samplesPerTick);
             if (sender.Codec != codec || !sender.Insert(header, datagram.Slice(offset, length), arrival))
@@ -161,6 +246,32 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         }
     }
 
+    private void OnRtcp(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        var reader = new RtcpCompoundReader(datagram);
+        while (reader.TryReadNext(out RtcpPacket packet))
+        {
+            if (packet.Type != RtcpPacketType.Goodbye)
+            {
+                continue; // reports are interpreted by flow control (a later release)
+            }
+
+            for (int i = 0; i < packet.Count; i++)
+            {
+                // Only the address a stream comes from may end it: a BYE is no way for others to silence it.
+                if (_bySsrc.TryGetValue(packet.GetByeSsrc(i), out JitterBuffer? sender) && from.Equals(sender.Source))
+                {
+                    RemoveSender(sender, "BYE");
+                }
+            }
+        }
+
+        if (reader.IsMalformed)
+        {
+            Interlocked.Increment(ref _malformed);
+        }
+    }
+
     private JitterBuffer AddSender(uint ssrc, AudioCodec codec, SocketAddress from)
     {
         IPAddress any = from.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
@@ -170,11 +281,64 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             endPoint = new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port);
         }
 
-        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format), _jitterOptions, _codec.FrameSamples);
-        _bySsrc.Add(ssrc, sender);
-        Volatile.Write(ref _senders, [.. _senders, sender]);
+        var source = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span.CopyTo(source.Buffer.Span);
+        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format), _jitterOptions, _codec.FrameSamples, source);
+        sender.Gain = GainFor(endPoint);
+        lock (_sendersGate)
+        {
+            _bySsrc[ssrc] = sender;
+            Volatile.Write(ref _senders, [.. _senders, sender]);
+        }
+
         PipelineLog.NewSender(_logger, ssrc, endPoint, codec);
         return sender;
+    }
+
+    private void RemoveSender(JitterBuffer sender, string reason)
+    {
+        lock (_sendersGate)
+        {
+            if (!_bySsrc.TryRemove(new KeyValuePair<uint, JitterBuffer>(sender.Ssrc, sender)))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _senders, [.. _senders.Where(s => s != sender)]);
+            PeerStatistics final = sender.GetStatistics() with { HasLeft = true };
+            Volatile.Write(ref _departed, [.. _departed.Skip(Math.Max(0, _departed.Length + 1 - MaxDeparted)), final]);
+        }
+
+        Interlocked.Increment(ref _sendersLeft);
+        sender.Dispose(); // decoder and slots released; a thread still holding it only gets silence
+        PipelineLog.SenderLeft(_logger, sender.Ssrc, sender.EndPoint, reason);
+    }
+
+    private float GainFor(IPEndPoint endPoint)
+        => _muted.TryGetValue(endPoint, out bool muted) && muted ? 0f : _gains.TryGetValue(endPoint, out float gain) ? gain : 1f;
+
+    private void ApplyMix(IPEndPoint peer)
+    {
+        foreach (JitterBuffer sender in Volatile.Read(ref _senders))
+        {
+            if (sender.EndPoint.Equals(peer))
+            {
+                sender.Gain = GainFor(peer);
+            }
+        }
+    }
+
+    private void RemoveSilentSenders()
+    {
+        long now = Stopwatch.GetTimestamp();
+        long limit = (long)(_options.PeerTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (JitterBuffer sender in Volatile.Read(ref _senders))
+        {
+            if (now - sender.LastArrivalTicks > limit)
+            {
+                RemoveSender(sender, "silent past the timeout");
+            }
+        }
     }
 
     private void PlayoutLoop(int frameLength, bool paced)
@@ -182,11 +346,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         var mix = new float[frameLength];
         var one = new float[frameLength];
         FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration, catchUp: true) : null;
+        int framesPerSecond = (int)Math.Round(1 / _codec.FrameDuration.TotalSeconds);
         CancellationToken token = _stop.Token;
         Exception? error = null;
         try
         {
-            while (!token.IsCancellationRequested)
+            for (long frame = 1; !token.IsCancellationRequested; frame++)
             {
                 if (pacer is not null && !pacer.WaitNext(token))
                 {
@@ -197,13 +362,18 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
                 foreach (JitterBuffer sender in Volatile.Read(ref _senders))
                 {
                     sender.Read(one);
-                    AudioMixer.Accumulate(mix, one);
+                    AudioMixer.Accumulate(mix, one, sender.Gain);
                 }
 
-                AudioMixer.Clamp(mix);
+                AudioMixer.SoftClip(mix);
                 if (!PcmPipe.WriteFrame(_pipe.Writer, mix))
                 {
                     break;
+                }
+
+                if (frame % framesPerSecond == 0)
+                {
+                    RemoveSilentSenders();
                 }
             }
         }
