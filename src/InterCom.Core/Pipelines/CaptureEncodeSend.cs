@@ -25,6 +25,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private (IPEndPoint EndPoint, SocketAddress Address)[] _peers = [];
     private IAudioSource? _source;
     private Thread? _captureThread;
+    private readonly TaskCompletionSource _captureEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _encodeTask = Task.CompletedTask;
     private long _packetsSent;
     private long _bytesSent;
@@ -74,7 +75,10 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         }
 
         PipelineLog.SendStarted(_logger, Codec.Codec, Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
-        _encodeTask = Task.Run(() => PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[_frame.Length], EncodeAndSend));
+        // Started here, not on the thread pool: it runs to its first await, and from then on every
+        // frame is encoded inline on the thread that writes it (the pipe's reader scheduler is inline).
+        // The call's start never waits for a pool thread.
+        _encodeTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[_frame.Length], EncodeAndSend);
         if (source is not null)
         {
             _source = source;
@@ -116,7 +120,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_captureThread is not null)
         {
-            await Task.Run(() => _captureThread.Join()).ConfigureAwait(false);
+            await _captureEnded.Task.ConfigureAwait(false);
         }
         else
         {
@@ -160,7 +164,10 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private void CaptureLoop(IAudioSource source)
     {
         CancellationToken token = _stop.Token;
-        FramePacer? pacer = source.IsRealTime ? null : new FramePacer(Codec.FrameDuration, catchUp: false);
+        // After a stall (a GC pause stops every thread), send the frames that fell due meanwhile, as a
+        // device's ring would have kept them: the receiver, stalled too, catches up as well, and its
+        // latency guard trims what stays queued. Skipping them would leave a hole in the audio.
+        FramePacer? pacer = source.IsRealTime ? null : new FramePacer(Codec.FrameDuration);
         Exception? error = null;
         try
         {
@@ -197,6 +204,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         finally
         {
             _pipe.Writer.Complete(error);
+            _captureEnded.TrySetResult();
         }
     }
 

@@ -7,14 +7,13 @@ namespace InterCom.Core.Pipelines;
 /// (start + n × period), so waiting errors never accumulate into drift. Used where no device clock
 /// drives the pipeline: file and tone sources, file sinks.
 /// </summary>
+/// <remarks>
+/// After falling behind by up to 20 frames (a stall, a GC pause), the missed frames run back to back:
+/// a source sends what fell due, as a device's ring would have kept it, and playout pulls faster to
+/// drain what queued meanwhile. Beyond 20 frames (the machine was suspended) the schedule restarts.
+/// </remarks>
 /// <param name="period">One frame's duration.</param>
-/// <param name="catchUp">
-/// What to do after falling behind (a stall, JIT compilation at start-up): <see langword="true"/> runs
-/// the missed frames back to back (playout: pulling faster drains what queued up meanwhile);
-/// <see langword="false"/> skips them and restarts the schedule from now (a source: a burst of frames
-/// would sit in the receiver's buffer as added delay).
-/// </param>
-internal sealed class FramePacer(TimeSpan period, bool catchUp)
+internal sealed class FramePacer(TimeSpan period)
 {
     private readonly long _periodTicks = (long)(period.TotalSeconds * Stopwatch.Frequency);
     private long _start = -1;
@@ -31,7 +30,7 @@ internal sealed class FramePacer(TimeSpan period, bool catchUp)
 
         long due = _start + (_frames * _periodTicks);
         _frames++;
-        if (Math.Abs(due - now) > 20 * _periodTicks || (!catchUp && now - due > 2 * _periodTicks))
+        if (Math.Abs(due - now) > 20 * _periodTicks)
         {
             // Far behind or ahead (machine suspended, clock stepped): restart the schedule from now.
             _start = now;

@@ -33,6 +33,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private const int MaxDeparted = 64;
     private IAudioSink? _sink;
     private Thread? _playoutThread;
+    private readonly TaskCompletionSource _playoutEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _sinkTask = Task.CompletedTask;
     private long _malformed;
     private long _unknownPayloadType;
@@ -85,7 +86,8 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         {
             _sink = sink;
             CancellationToken token = _stop.Token;
-            _sinkTask = Task.Run(() => PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => sink.Write(frame, token)));
+            // Started here, not on the thread pool: frames reach the sink inline on the playout thread.
+            _sinkTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => sink.Write(frame, token));
         }
 
         bool paced = sink is null || !sink.IsRealTime;
@@ -146,7 +148,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_playoutThread is not null)
         {
-            await Task.Run(() => _playoutThread.Join()).ConfigureAwait(false);
+            await _playoutEnded.Task.ConfigureAwait(false);
         }
 
         try
@@ -345,7 +347,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     {
         var mix = new float[frameLength];
         var one = new float[frameLength];
-        FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration, catchUp: true) : null;
+        FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration) : null;
         int framesPerSecond = (int)Math.Round(1 / _codec.FrameDuration.TotalSeconds);
         CancellationToken token = _stop.Token;
         Exception? error = null;
@@ -385,6 +387,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         finally
         {
             _pipe.Writer.Complete(error);
+            _playoutEnded.TrySetResult();
         }
     }
 }
