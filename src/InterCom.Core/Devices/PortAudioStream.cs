@@ -87,13 +87,19 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
 
         int channels = options.Format.Channels;
+        if (options.PlaybackQueuePeriods is < 1 or > 8)
+        {
+            throw new ArgumentException($"PlaybackQueuePeriods {options.PlaybackQueuePeriods} is out of range: 1 to 8.", nameof(options));
+        }
+
         CheckChannels(options.InputDevice, channels, AudioDirection.Input);
         CheckChannels(options.OutputDevice, channels, AudioDirection.Output);
         int ringSamples = Math.Max(4096, options.Format.FramesIn(options.RingCapacity) * channels);
         var state = new CallbackState(
             channels,
             options.InputDevice is null ? null : new SampleRing(ringSamples),
-            options.OutputDevice is null ? null : new SampleRing(ringSamples));
+            options.OutputDevice is null ? null : new SampleRing(ringSamples),
+            options.PlaybackQueuePeriods);
 
         PortAudioHost.Acquire();
         GCHandle self = GCHandle.Alloc(state);
@@ -137,7 +143,13 @@ public sealed unsafe class PortAudioStream : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         PortAudioException.ThrowIfError(Pa_StartStream(_handle), "Pa_StartStream");
+        if (Interlocked.Exchange(ref _gcEntered, 1) == 0)
+        {
+            Diagnostics.RealTimeGc.Enter();
+        }
     }
+
+    private int _gcEntered;
 
     /// <summary>Stops the callbacks (waits for buffered output to play) and closes the stream.</summary>
     public void Dispose()
@@ -152,6 +164,10 @@ public sealed unsafe class PortAudioStream : IDisposable
         _handle.Dispose();
         _self.Free();
         PortAudioHost.Release();
+        if (Interlocked.Exchange(ref _gcEntered, 0) == 1)
+        {
+            Diagnostics.RealTimeGc.Exit();
+        }
     }
 
     private static void CheckChannels(AudioDevice? device, int channels, AudioDirection direction)
@@ -251,9 +267,10 @@ public sealed unsafe class PortAudioStream : IDisposable
     }
 
     /// <summary>State shared with the callback; the rings are its only link to the pipeline.</summary>
-    private sealed class CallbackState(int channels, SampleRing? captureRing, SampleRing? playbackRing)
+    private sealed class CallbackState(int channels, SampleRing? captureRing, SampleRing? playbackRing, int queuePeriods)
     {
         public readonly int Channels = channels;
+        public readonly int QueuePeriods = queuePeriods;
         public readonly SampleRing? CaptureRing = captureRing;
         public readonly SampleRing? PlaybackRing = playbackRing;
         public long Callbacks;
@@ -293,9 +310,10 @@ public sealed unsafe class PortAudioStream : IDisposable
 
     private sealed class PlaybackSink(PortAudioStream stream) : IAudioSink
     {
-        // Keep at most one device period queued ahead of the new samples: every queued sample is latency.
+        // Keep at most PlaybackQueuePeriods device periods queued ahead of the new samples: every queued
+        // sample is latency, and every missing one a dropout.
         private static readonly Func<CallbackState, int, bool> s_roomToPlay = static (s, n) =>
-            s.PlaybackRing!.Count + n <= Math.Min(s.PlaybackRing.Capacity, (Math.Max(s.LastFrames, 64) * s.Channels) + n);
+            s.PlaybackRing!.Count + n <= Math.Min(s.PlaybackRing.Capacity, (Math.Max(s.LastFrames, 64) * s.Channels * s.QueuePeriods) + n);
 
         public AudioFormat Format => stream.Format;
 

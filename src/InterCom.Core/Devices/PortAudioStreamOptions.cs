@@ -23,6 +23,13 @@ public sealed record PortAudioStreamOptions
     /// <summary>Device latency to ask for; default <see langword="null"/> takes the device's default low latency.</summary>
     public TimeSpan? SuggestedLatency { get; init; }
 
+    /// <summary>
+    /// Device periods of audio the playback side keeps queued ahead of the callback, 1 to 8; default 2.
+    /// Each period is latency (5.3 ms at 256 frames, 48 kHz); fewer than 2 leaves the pipeline thread
+    /// less than a period of slack, and a late wake-up is heard as a dropout.
+    /// </summary>
+    public int PlaybackQueuePeriods { get; init; } = 2;
+
     /// <summary>Capacity of each ring between the callback and the pipeline; default 200 ms.</summary>
     public TimeSpan RingCapacity { get; init; } = TimeSpan.FromMilliseconds(200);
 }

@@ -32,6 +32,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly ILogger _logger;
     private long _startTimestamp;
     private int _disposed;
+    private bool _started;
 
     /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start"/>.</summary>
     /// <param name="options">Addresses, format, codec and playout settings.</param>
@@ -82,6 +83,8 @@ public sealed class VoiceSession : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         _startTimestamp = Stopwatch.GetTimestamp();
+        RealTimeGc.Enter();
+        _started = true;
         _receiver.Start(sink);
         _transport.StartReceiving(_receiver, "InterCom receive");
         _sender.Start(source);
@@ -156,6 +159,11 @@ public sealed class VoiceSession : IAsyncDisposable
         _transport.Dispose();
         await _sender.DisposeAsync().ConfigureAwait(false);
         await _receiver.DisposeAsync().ConfigureAwait(false);
+        if (_started)
+        {
+            RealTimeGc.Exit();
+        }
+
         SessionLog.Stopped(_logger);
     }
 }
