@@ -47,7 +47,7 @@ internal static class StatisticsReport
         double delay = active.Length == 0 ? 0 : active.Max(p => p.PlayoutDelayMs);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  peers {active.Length}");
+            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  rtt {now.RoundTripMs,5:F1} ms  peers {active.Length}");
     }
 
     private static void Write(Utf8JsonWriter json, SessionStatistics stats)
@@ -64,6 +64,12 @@ internal static class StatisticsReport
         json.WriteNumber("unknownPayloadType", stats.PacketsUnknownPayloadType);
         json.WriteNumber("ssrcConflict", stats.PacketsSsrcConflict);
         json.WriteNumber("removedPeer", stats.PacketsFromRemovedPeers);
+        json.WriteEndObject();
+        json.WriteStartObject("flowControl");
+        json.WriteNumber("roundTripMs", Math.Round(stats.RoundTripMs, 2));
+        json.WriteNumber("remoteLossPercent", Math.Round(stats.RemoteLossPercent, 1));
+        json.WriteNumber("targetBitrate", stats.TargetBitrate);
+        json.WriteBoolean("fec", stats.FecEnabled);
         json.WriteEndObject();
         json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
         json.WriteNumber("peersLeft", stats.PeersLeft);

@@ -30,6 +30,14 @@ internal sealed class OpusAudioEncoder : IAudioEncoder
     /// <summary>The encoder's lookahead in samples per channel (part of the latency budget).</summary>
     public int Lookahead => _encoder.Lookahead;
 
+    /// <summary>Retunes the encoder between frames (rate control): bitrate, in-band FEC, expected loss.</summary>
+    public void Tune(int bitrate, bool fec, int lossPercent)
+    {
+        _encoder.Bitrate = bitrate;
+        _encoder.UseInbandFEC = fec;
+        _encoder.PacketLossPercent = Math.Clamp(lossPercent, 0, 100);
+    }
+
     public int Encode(ReadOnlySpan<float> pcm, Span<byte> destination)
         => _encoder.Encode(pcm, FrameSamples, destination, destination.Length);
 

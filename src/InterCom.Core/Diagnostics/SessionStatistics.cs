@@ -12,6 +12,10 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="PacketsFromRemovedPeers">Packets dropped because they come from a peer the application removed.</param>
 /// <param name="SsrcCollisions">Times another source used this session's SSRC, so that it changed its own.</param>
 /// <param name="PeersLeft">Senders dropped: after a BYE, silence past the timeout, or removal by the application.</param>
+/// <param name="RoundTripMs">Round-trip time to the peers from RTCP (LSR/DLSR), milliseconds; 0 until the first report.</param>
+/// <param name="RemoteLossPercent">Loss of our stream as the last receiver report says, percent.</param>
+/// <param name="TargetBitrate">The Opus bitrate rate control currently asks for, bits per second (0 for PCM).</param>
+/// <param name="FecEnabled">Whether rate control turned Opus in-band FEC on.</param>
 public sealed record SessionStatistics(
     TimeSpan Duration,
     long PacketsSent,
@@ -23,4 +27,8 @@ public sealed record SessionStatistics(
     long PacketsSsrcConflict = 0,
     long PacketsFromRemovedPeers = 0,
     long SsrcCollisions = 0,
-    long PeersLeft = 0);
+    long PeersLeft = 0,
+    double RoundTripMs = 0,
+    double RemoteLossPercent = 0,
+    int TargetBitrate = 0,
+    bool FecEnabled = false);

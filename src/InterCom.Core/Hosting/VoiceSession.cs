@@ -30,6 +30,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly CaptureEncodeSend _sender;
     private readonly ReceiveDecodePlay _receiver;
     private readonly ILogger _logger;
+    private readonly FlowControl.FlowControlCounters _counters = FlowControl.FlowControlCounters.CreateInProcess();
     private long _startTimestamp;
     private int _disposed;
     private bool _started;
@@ -47,13 +48,14 @@ public sealed class VoiceSession : IAsyncDisposable
         _transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
         try
         {
-            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>());
-            var receive = new ReceiveOptions(() => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout);
+            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
+            var receive = new ReceiveOptions(() => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout, _counters, _sender.SendToPeers);
             _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, receive, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
         }
         catch
         {
             _transport.Dispose();
+            _counters.Dispose();
             throw;
         }
     }
@@ -111,6 +113,18 @@ public sealed class VoiceSession : IAsyncDisposable
         return removed;
     }
 
+    /// <summary>The flow-control counters both halves publish (once a second each).</summary>
+    public FlowControl.FlowControlSnapshot GetFlowControl()
+    {
+        lock (_countersGate)
+        {
+            return _finalFlowControl ?? _counters.Snapshot();
+        }
+    }
+
+    private readonly Lock _countersGate = new();
+    private FlowControl.FlowControlSnapshot? _finalFlowControl;
+
     /// <summary>A snapshot of the call's statistics.</summary>
     public SessionStatistics GetStatistics() => new(
         _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
@@ -123,7 +137,11 @@ public sealed class VoiceSession : IAsyncDisposable
         _receiver.PacketsSsrcConflict,
         _receiver.PacketsFromRemovedPeers,
         _receiver.SsrcCollisions,
-        _receiver.SendersLeft);
+        _receiver.SendersLeft,
+        _receiver.RoundTripMicros / 1000.0,
+        _receiver.RemoteFractionLost * 100 / 256.0,
+        (int)GetFlowControl().Ces.TargetBitrate,
+        GetFlowControl().Ces.FecEnabled);
 
     /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
     private bool IsOwnAddress(SocketAddress address)
@@ -159,6 +177,11 @@ public sealed class VoiceSession : IAsyncDisposable
         _transport.Dispose();
         await _sender.DisposeAsync().ConfigureAwait(false);
         await _receiver.DisposeAsync().ConfigureAwait(false);
+        lock (_countersGate)
+        {
+            _finalFlowControl = _counters.Snapshot(); // the counters' memory is freed; statistics keep the last values
+            _counters.Dispose();
+        }
         if (_started)
         {
             RealTimeGc.Exit();

@@ -34,6 +34,9 @@ public sealed record VoiceSessionOptions
     /// <summary>How long a sender may be silent before its stream is dropped (it is picked up again when it sends); default 5 s.</summary>
     public TimeSpan PeerTimeout { get; init; } = DefaultPeerTimeout;
 
+    /// <summary>How the sender adapts to the receivers' reports; default: on, 12 000 b/s up to the codec's bitrate.</summary>
+    public FlowControl.RateControlOptions RateControl { get; init; } = new();
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -48,6 +51,8 @@ public sealed record VoiceSessionOptions
         Format.Validate(nameof(Format));
         Codec.Validate();
         JitterBuffer.Validate();
+        ArgumentNullException.ThrowIfNull(RateControl);
+        RateControl.Validate();
         if (PeerTimeout < TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentException($"PeerTimeout {PeerTimeout.TotalMilliseconds} ms is too short: at least 100 ms.", nameof(PeerTimeout));

@@ -53,6 +53,10 @@ internal sealed class JitterBuffer : IDisposable
     private double _playoutDelay;    // smoothed samples queued ahead of the playout point
 
     private bool _disposed;
+    private long _expectedPrior;
+    private long _receivedPrior;
+    private uint _lastSenderReport;          // compact NTP of the last SR from this sender (LSR)
+    private long _lastSenderReportTicks;     // when it arrived
     private long _lastArrivalTicks = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples, System.Net.SocketAddress? source = null)
@@ -174,6 +178,40 @@ internal sealed class JitterBuffer : IDisposable
             slot.Length = payload.Length;
             payload.CopyTo(slot.Data);
             return true;
+        }
+    }
+
+    /// <summary>Notes a sender report from this sender: its LSR and when it came, for our next report block.</summary>
+    public void OnSenderReport(uint compactNtp, long arrivalTicks)
+    {
+        lock (_gate)
+        {
+            _lastSenderReport = compactNtp;
+            _lastSenderReportTicks = arrivalTicks;
+        }
+    }
+
+    /// <summary>The RFC 3550 reception report block about this sender, and the start of the next interval.</summary>
+    public RtcpReportBlock TakeReportBlock(long nowTicks)
+    {
+        lock (_gate)
+        {
+            long expected = _anyReceived ? _highestSeq - _firstSeq + 1 : 0;
+            long expectedInterval = expected - _expectedPrior;
+            long lostInterval = expectedInterval - (_received - _receivedPrior);
+            _expectedPrior = expected;
+            _receivedPrior = _received;
+            byte fraction = expectedInterval <= 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
+            uint delay = _lastSenderReportTicks == 0 ? 0
+                : (uint)Math.Min(uint.MaxValue, (nowTicks - _lastSenderReportTicks) * 65536 / System.Diagnostics.Stopwatch.Frequency);
+            return new RtcpReportBlock(
+                Ssrc,
+                fraction,
+                (int)Math.Clamp(expected - _received, -0x800000, 0x7FFFFF),
+                (uint)(_highestSeq - (1L << 32)), // our numbering starts at 2^32 + the first sequence number
+                (uint)_jitter,
+                _lastSenderReport,
+                delay);
         }
     }
 

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using InterCom.Core.Audio;
 using InterCom.Core.Codecs;
+using InterCom.Core.FlowControl;
 using InterCom.Core.Rtp;
 using InterCom.Core.Transport;
 using Microsoft.Extensions.Logging;
@@ -31,14 +32,30 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private long _bytesSent;
     private int _started;
 
-    public CaptureEncodeSend(AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger)
+    private readonly FlowControlCounters? _counters;
+    private readonly BitrateController? _rate;
+    private readonly int _framesPerReport;
+    private long _frames;
+    private long _streamPackets;
+    private long _streamOctets;
+    private long _reportsSeen;
+
+    public CaptureEncodeSend(
+        AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger,
+        FlowControlCounters? counters = null, RateControlOptions? rateControl = null)
     {
+        _counters = counters;
+        _framesPerReport = (int)Math.Round(1 / codec.FrameDuration.TotalSeconds); // about one report a second
         Format = format;
         Codec = codec;
         _transport = transport;
         _logger = logger;
         _encoder = AudioCodecFactory.CreateEncoder(format, codec);
         _packet = new byte[RtpHeader.FixedSize + AudioCodecFactory.MaxPayloadBytes(codec.Codec, format)];
+        if (rateControl is { Enabled: true } && _encoder is OpusAudioEncoder)
+        {
+            _rate = new BitrateController(rateControl, codec.EffectiveBitrate(format.Channels));
+        }
         _packetizer = new RtpPacketizer((byte)codec.PayloadType);
         _frame = new float[codec.FrameSamples * format.Channels];
         _pipe = PcmPipe.Create(_frame.Length * sizeof(float));
@@ -144,13 +161,46 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     private int _byeSent;
 
-    private void SendBye(uint ssrc, string reason)
+    private void SendBye(uint ssrc, string reason) => SendToPeers(_rtcp.AsSpan(0, RtcpWriter.WriteBye(_rtcp, [ssrc], reason)));
+
+    /// <summary>Sends one datagram (RTCP) to every peer; the receiving half sends its reports through this.</summary>
+    internal void SendToPeers(ReadOnlySpan<byte> datagram)
     {
-        int length = RtcpWriter.WriteBye(_rtcp, [ssrc], reason);
         foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
         {
-            _transport.Send(_rtcp.AsSpan(0, length), address);
+            _transport.Send(datagram, address);
         }
+    }
+
+    /// <summary>
+    /// Once a second, on the encoding thread: a sender report to the peers, the receivers' latest report
+    /// about our stream into the rate controller (and the encoder retuned if it decided so), and our counters.
+    /// </summary>
+    private void Report()
+    {
+        RtpPacketizer packetizer = _packetizer;
+        var info = new RtcpSenderInfo(NtpTime.Now(), packetizer.NextTimestamp, (uint)_streamPackets, (uint)_streamOctets);
+        SendToPeers(_rtcp.AsSpan(0, RtcpWriter.WriteSenderReport(_rtcp, packetizer.Ssrc, info, [])));
+        if (_counters is null)
+        {
+            return;
+        }
+
+        RdpCounters received = _counters.Snapshot().Rdp;
+        if (_rate is not null && received.ReportsReceived != _reportsSeen)
+        {
+            _reportsSeen = received.ReportsReceived;
+            int before = _rate.TargetBitrate;
+            if (_rate.OnReport(received.RemoteFractionLost / 256.0))
+            {
+                ((OpusAudioEncoder)_encoder).Tune(_rate.TargetBitrate, _rate.FecEnabled, _rate.LossHintPercent);
+                PipelineLog.RateChanged(_logger, before, _rate.TargetBitrate, _rate.FecEnabled, _rate.LossHintPercent, received.RemoteFractionLost / 2.56);
+            }
+        }
+
+        _counters.Publish(new CesCounters(
+            Environment.TickCount64, Environment.ProcessId, packetizer.Ssrc, PacketsSent, BytesSent,
+            _rate?.TargetBitrate ?? (Codec.Codec == AudioCodec.Opus ? Codec.EffectiveBitrate(Format.Channels) : 0), _rate?.FecEnabled ?? false, _rate?.LossHintPercent ?? 0));
     }
 
     public async ValueTask DisposeAsync()
@@ -221,11 +271,18 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
         _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
         ReadOnlySpan<byte> datagram = _packet.AsSpan(0, RtpHeader.FixedSize + payload);
+        _streamPackets++;
+        _streamOctets += payload;
         foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
         {
             _transport.Send(datagram, address);
             Interlocked.Increment(ref _packetsSent);
             Interlocked.Add(ref _bytesSent, datagram.Length);
+        }
+
+        if (++_frames % _framesPerReport == 0)
+        {
+            Report();
         }
     }
 }

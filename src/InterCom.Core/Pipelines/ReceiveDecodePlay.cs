@@ -41,6 +41,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private long _ssrcCollisions;
     private long _ignoredPackets;
     private long _sendersLeft;
+    private long _roundTripMicros;
+    private long _remoteFractionLost;
+    private long _remoteJitterMicros;
+    private long _reportsReceived;
+    private readonly RtcpReportBlock[] _blocks = new RtcpReportBlock[31];
+    private readonly byte[] _report = new byte[8 + (31 * RtcpReportBlock.Size)];
     private int _started;
 
     public ReceiveDecodePlay(AudioFormat format, CodecOptions codec, JitterBufferOptions jitter, ReceiveOptions options, ILogger logger)
@@ -68,6 +74,15 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     public long PacketsFromRemovedPeers => Interlocked.Read(ref _ignoredPackets);
 
     public long SendersLeft => Interlocked.Read(ref _sendersLeft);
+
+    /// <summary>Round-trip time from the last receiver report about our stream, microseconds; 0 until known.</summary>
+    public long RoundTripMicros => Interlocked.Read(ref _roundTripMicros);
+
+    /// <summary>Fraction of our packets lost, as the last receiver report says, in 1/256.</summary>
+    public long RemoteFractionLost => Interlocked.Read(ref _remoteFractionLost);
+
+    /// <summary>Receiver report blocks about our stream received so far.</summary>
+    public long ReportsReceived => Interlocked.Read(ref _reportsReceived);
 
     public void Start(IAudioSink? sink)
     {
@@ -251,11 +266,18 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private void OnRtcp(ReadOnlySpan<byte> datagram, SocketAddress from)
     {
         var reader = new RtcpCompoundReader(datagram);
+        uint arrival = NtpTime.Compact(NtpTime.Now());
         while (reader.TryReadNext(out RtcpPacket packet))
         {
+            if (packet.Type is RtcpPacketType.SenderReport or RtcpPacketType.ReceiverReport)
+            {
+                OnReport(packet, from, arrival);
+                continue;
+            }
+
             if (packet.Type != RtcpPacketType.Goodbye)
             {
-                continue; // reports are interpreted by flow control (a later release)
+                continue;
             }
 
             for (int i = 0; i < packet.Count; i++)
@@ -271,6 +293,73 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         if (reader.IsMalformed)
         {
             Interlocked.Increment(ref _malformed);
+        }
+    }
+
+    /// <summary>An SR or RR: note a sender's SR for our next report block; take what it reports about our stream.</summary>
+    private void OnReport(RtcpPacket packet, SocketAddress from, uint arrival)
+    {
+        if (packet.Type == RtcpPacketType.SenderReport && _bySsrc.TryGetValue(packet.Ssrc, out JitterBuffer? sender) && from.Equals(sender.Source))
+        {
+            sender.OnSenderReport(packet.SenderInfo.CompactNtp, Stopwatch.GetTimestamp());
+        }
+
+        uint own = _options.OwnSsrc();
+        for (int i = 0; i < packet.Count; i++)
+        {
+            RtcpReportBlock block = packet.GetReportBlock(i);
+            if (block.Ssrc != own)
+            {
+                continue;
+            }
+
+            if (NtpTime.RoundTripMicros(arrival, block.LastSenderReport, block.DelaySinceLastSenderReport) is { } rtt)
+            {
+                Interlocked.Exchange(ref _roundTripMicros, rtt);
+            }
+
+            Interlocked.Exchange(ref _remoteFractionLost, block.FractionLost);
+            Interlocked.Exchange(ref _remoteJitterMicros, block.Jitter * 1_000_000L / AudioFormat.CallSampleRate);
+            Interlocked.Increment(ref _reportsReceived);
+        }
+    }
+
+    /// <summary>Once a second, from the playout thread: an RR about every sender to the peers, and our counters.</summary>
+    private void Report()
+    {
+        JitterBuffer[] senders = Volatile.Read(ref _senders);
+        long now = Stopwatch.GetTimestamp();
+        int count = Math.Min(senders.Length, _blocks.Length);
+        for (int i = 0; i < count; i++)
+        {
+            _blocks[i] = senders[i].TakeReportBlock(now);
+        }
+
+        if (_options.SendReport is { } send && count > 0)
+        {
+            int length = RtcpWriter.WriteReceiverReport(_report, _options.OwnSsrc(), _blocks.AsSpan(0, count));
+            send(_report.AsSpan(0, length));
+        }
+
+        if (_options.Counters is { } counters)
+        {
+            long received = 0, bytes = 0, lost = 0, late = 0, concealed = 0;
+            double jitter = 0, delay = 0;
+            foreach (JitterBuffer sender in senders)
+            {
+                PeerStatistics p = sender.GetStatistics();
+                received += p.PacketsReceived;
+                bytes += p.BytesReceived;
+                lost += p.PacketsLost;
+                late += p.PacketsLate;
+                concealed += p.FramesConcealed;
+                jitter = Math.Max(jitter, p.JitterMs);
+                delay = Math.Max(delay, p.PlayoutDelayMs);
+            }
+
+            counters.Publish(new FlowControl.RdpCounters(
+                Environment.TickCount64, Environment.ProcessId, received, bytes, lost, late, concealed, (long)(jitter * 1000), (long)(delay * 1000),
+                RoundTripMicros, RemoteFractionLost, Interlocked.Read(ref _remoteJitterMicros), ReportsReceived));
         }
     }
 
@@ -376,6 +465,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
                 if (frame % framesPerSecond == 0)
                 {
                     RemoveSilentSenders();
+                    Report();
                 }
             }
         }

@@ -1,0 +1,109 @@
+using InterCom.Core.FlowControl;
+
+namespace InterCom.Core.Tests;
+
+public sealed class FlowControlTests
+{
+    [Fact]
+    public void A_reader_never_sees_a_half_written_section_while_the_writer_runs()
+    {
+        using var counters = FlowControlCounters.CreateInProcess();
+        using var stop = new CancellationTokenSource();
+        var writer = new Thread(() =>
+        {
+            for (long i = 1; !stop.IsCancellationRequested; i++)
+            {
+                counters.Publish(new CesCounters(i, i, i, i, i, i, (i & 1) == 1, i));
+                counters.Publish(new RdpCounters(i, i, i, i, i, i, i, i, i, i, i, i, i));
+            }
+        });
+        writer.Start();
+        long reads = 0, lastSeen = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            FlowControlSnapshot s = counters.Snapshot();
+            CesCounters c = s.Ces;
+            Assert.True(c.ProcessId == c.Heartbeat && c.Ssrc == c.Heartbeat && c.PacketsSent == c.Heartbeat && c.BytesSent == c.Heartbeat
+                && c.TargetBitrate == c.Heartbeat && c.LossHintPercent == c.Heartbeat && c.FecEnabled == ((c.Heartbeat & 1) == 1), $"torn CES read: {c}");
+            RdpCounters r = s.Rdp;
+            Assert.True(new[] { r.ProcessId, r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, r.JitterMicros,
+                r.PlayoutDelayMicros, r.RoundTripMicros, r.RemoteFractionLost, r.RemoteJitterMicros, r.ReportsReceived }.All(v => v == r.Heartbeat), $"torn RDP read: {r}");
+            Assert.True(c.Heartbeat >= lastSeen, "went backwards");
+            lastSeen = c.Heartbeat;
+            reads++;
+        }
+
+        stop.Cancel();
+        writer.Join();
+        Assert.True(reads > 1000 && lastSeen > 1000, $"{reads} reads, writer reached {lastSeen}");
+    }
+
+    [Fact]
+    public void A_second_mapping_of_the_file_sees_what_the_first_publishes()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-fc-").FullName, "s.counters");
+        using var writer = FlowControlCounters.Create(path);
+        using var reader = FlowControlCounters.Open(path);
+        writer.Publish(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10));
+        Assert.Equal(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10), reader.Snapshot().Ces);
+    }
+
+    [Fact]
+    public void Opening_something_that_is_not_a_counters_file_says_so()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-fc-").FullName;
+        string junk = Path.Combine(dir, "junk");
+        File.WriteAllBytes(junk, new byte[FlowControlCounters.Size]);
+        Assert.Throws<InvalidDataException>(() => FlowControlCounters.Open(junk));
+        Assert.Throws<FileNotFoundException>(() => FlowControlCounters.Open(Path.Combine(dir, "missing")));
+        Assert.Throws<ArgumentException>(() => FlowControlCounters.PathFor("../escape"));
+    }
+
+    [Fact]
+    public void Ten_percent_loss_lowers_the_bitrate_and_turns_fec_on_within_a_few_reports_and_a_clean_link_restores_them()
+    {
+        var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
+        Assert.Equal(32_000, controller.TargetBitrate);
+        Assert.False(controller.FecEnabled);
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(controller.OnReport(0.10));
+        }
+
+        Assert.True(controller.TargetBitrate <= 32_000 * 0.85 * 0.85 * 0.85 + 1);
+        Assert.True(controller.FecEnabled);
+        Assert.InRange(controller.LossHintPercent, 5, 10);
+
+        for (int i = 0; i < 40; i++)
+        {
+            controller.OnReport(0.10);
+        }
+
+        Assert.Equal(12_000, controller.TargetBitrate); // never below the minimum
+
+        for (int i = 0; i < 60; i++)
+        {
+            controller.OnReport(0);
+        }
+
+        Assert.Equal(32_000, controller.TargetBitrate); // back up, never above the maximum
+        Assert.False(controller.FecEnabled);
+        Assert.Equal(0, controller.LossHintPercent);
+    }
+
+    [Fact]
+    public void Loss_between_the_thresholds_changes_nothing()
+    {
+        var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
+        controller.OnReport(0.10);
+        int bitrate = controller.TargetBitrate;
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.False(controller.OnReport(0.015));
+        }
+
+        Assert.Equal(bitrate, controller.TargetBitrate);
+    }
+}
