@@ -26,6 +26,8 @@ internal static class CallCommand
           --duration SECONDS       stop after this long (default: until Ctrl+C)
           --stats-json FILE        write the final statistics to FILE as JSON
           --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
+          --session NAME           publish the call's flow-control counters under NAME, for
+                                   'intercom stats --session NAME' in another terminal
           --quiet                  no status line
           --verbose                log what the library does to standard error
           --help                   this text
@@ -33,7 +35,7 @@ internal static class CallCommand
         Exit codes: 0 success, 1 runtime failure, 2 bad usage.
         """;
 
-    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", .. CallSettings.Options];
+    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", .. CallSettings.Options];
     private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -71,6 +73,7 @@ internal static class CallCommand
             Codec = settings.Codec,
             JitterBuffer = settings.JitterBuffer,
             LoggerFactory = loggerFactory,
+            CountersName = args.Single("session"),
         });
         SessionStatistics final;
         try

@@ -16,6 +16,7 @@ namespace InterCom.Cli
               demo       a call between two endpoints on this machine (start here)
               call       one end of a call with a peer on another machine
               devices    list audio devices
+              stats      watch a running call's counters (call --session NAME)
 
             'intercom COMMAND --help' describes a command. Exit codes: 0 success, 1 failure, 2 bad usage.
             """;
@@ -50,8 +51,9 @@ namespace InterCom.Cli
                     "call" => await CallCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
                     "demo" => await DemoCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
                     "devices" => await DevicesCommand.RunAsync(rest, output).ConfigureAwait(false),
+                    "stats" => await StatsCommand.RunAsync(rest, output, stop.Token).ConfigureAwait(false),
                     "--version" => await Version(output).ConfigureAwait(false),
-                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices."),
+                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats."),
                 };
             }
             catch (UsageException e)

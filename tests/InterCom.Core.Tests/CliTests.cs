@@ -46,11 +46,60 @@ public sealed class CliTests
             Assert.InRange(peer.GetProperty("playoutDelayMs").GetDouble(), 20, 100);
             Assert.InRange(peer.GetProperty("jitterMs").GetDouble(), 0, 20);
             Assert.True(root.GetProperty("sent").GetProperty("bytes").GetInt64() > 0);
+            JsonElement flow = root.GetProperty("flowControl");
+            Assert.InRange(flow.GetProperty("roundTripMs").GetDouble(), 0.001, 50); // RTCP went both ways
+            Assert.Equal(32_000, flow.GetProperty("targetBitrate").GetInt32());    // a clean link: no back-off
+            Assert.False(flow.GetProperty("fec").GetBoolean());
             foreach (string field in new[] { "framesConcealed", "bytesReceived" })
             {
                 Assert.True(peer.TryGetProperty(field, out _), field);
             }
         }
+    }
+
+    [Fact]
+    public async Task Counters_written_by_a_call_process_are_read_consistently_by_other_processes()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
+        string session = $"test-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        int portA = FreeUdpPort(), portB = FreeUdpPort();
+        using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
+            "--output", Path.Combine(dir, "a.wav"), "--duration", "5", "--quiet", "--session", session]);
+        using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
+            "--output", Path.Combine(dir, "b.wav"), "--duration", "5", "--quiet"]);
+        string path = FlowControl.FlowControlCounters.PathFor(session);
+        await WaitForAsync(() => File.Exists(path), a);
+
+        // This process maps the file the call process writes, and reads it while it is being written.
+        using (var counters = FlowControl.FlowControlCounters.Open(path))
+        {
+            await WaitForAsync(() => counters.Snapshot().Rdp.RoundTripMicros > 0, a); // the peers' reports have come
+            FlowControl.FlowControlSnapshot first = counters.Snapshot();
+            await Task.Delay(TimeSpan.FromSeconds(1.2));
+            FlowControl.FlowControlSnapshot second = counters.Snapshot();
+            Assert.Equal(a.Id, first.Ces.ProcessId);
+            Assert.Equal(a.Id, first.Rdp.ProcessId);
+            Assert.True(second.Ces.Heartbeat > first.Ces.Heartbeat && second.Rdp.Heartbeat > first.Rdp.Heartbeat, "heartbeats advance");
+            Assert.True(second.Ces.PacketsSent >= first.Ces.PacketsSent + 50, $"{first.Ces.PacketsSent} then {second.Ces.PacketsSent}");
+            Assert.True(second.Rdp.PacketsReceived >= first.Rdp.PacketsReceived + 50, $"{first.Rdp.PacketsReceived} then {second.Rdp.PacketsReceived}");
+            Assert.Equal(0, second.Rdp.PacketsLost);
+            Assert.Equal(32_000, second.Ces.TargetBitrate);
+            Assert.InRange(second.Rdp.RoundTripMicros, 1, 50_000);
+        }
+
+        // And a third process, as a user in another terminal would.
+        (int code, string output, string error) = await IntercomProcess.RunAsync(["stats", "--session", session, "--count", "2"], Timeout);
+        Assert.True(code == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Matches(@"^ces +\d+\.\ds sent \d+ pkts .* \| rdp +\d+\.\ds received \d+ .* \| rtt \d+\.\d ms", l));
+
+        Assert.Equal(0, await a.WaitAsync(Timeout));
+        Assert.Equal(0, await b.WaitAsync(Timeout));
+        Assert.False(File.Exists(path), "the counters file is removed when the call ends");
+        (code, _, error) = await IntercomProcess.RunAsync(["stats", "--session", session], Timeout);
+        Assert.Equal(1, code);
+        Assert.Contains("no session of that name", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,6 +140,8 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bogus"], "--bogus" },
         { ["demo", "--duration", "0"], "--duration" },
         { ["frobnicate"], "frobnicate" },
+        { ["stats"], "--session" },
+        { ["stats", "--session", "../x"], "--session" },
     };
 
     [Theory]
@@ -106,6 +157,7 @@ public sealed class CliTests
     [InlineData("call")]
     [InlineData("demo")]
     [InlineData("devices")]
+    [InlineData("stats")]
     public async Task Every_command_has_help(string command)
     {
         (int code, string output, _) = await IntercomProcess.RunAsync([command, "--help"], Timeout);

@@ -30,7 +30,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly CaptureEncodeSend _sender;
     private readonly ReceiveDecodePlay _receiver;
     private readonly ILogger _logger;
-    private readonly FlowControl.FlowControlCounters _counters = FlowControl.FlowControlCounters.CreateInProcess();
+    private readonly FlowControl.FlowControlCounters _counters;
     private long _startTimestamp;
     private int _disposed;
     private bool _started;
@@ -45,17 +45,26 @@ public sealed class VoiceSession : IAsyncDisposable
         options.Validate();
         Options = options;
         _logger = options.LoggerFactory.CreateLogger<VoiceSession>();
-        _transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
+        _counters = options.CountersName is { } name
+            ? FlowControl.FlowControlCounters.Create(FlowControl.FlowControlCounters.PathFor(name))
+            : FlowControl.FlowControlCounters.CreateInProcess();
+        UdpTransport? transport = null;
         try
         {
+            _transport = transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
             _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
             var receive = new ReceiveOptions(() => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout, _counters, _sender.SendToPeers);
             _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, receive, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
         }
         catch
         {
-            _transport.Dispose();
+            transport?.Dispose();
             _counters.Dispose();
+            if (_counters.Path is { } path)
+            {
+                File.Delete(path);
+            }
+
             throw;
         }
     }
@@ -181,6 +190,10 @@ public sealed class VoiceSession : IAsyncDisposable
         {
             _finalFlowControl = _counters.Snapshot(); // the counters' memory is freed; statistics keep the last values
             _counters.Dispose();
+            if (_counters.Path is { } path)
+            {
+                File.Delete(path);
+            }
         }
         if (_started)
         {

@@ -37,6 +37,14 @@ public sealed record VoiceSessionOptions
     /// <summary>How the sender adapts to the receivers' reports; default: on, 12 000 b/s up to the codec's bitrate.</summary>
     public FlowControl.RateControlOptions RateControl { get; init; } = new();
 
+    /// <summary>
+    /// A name under which the session's flow-control counters are published in a memory-mapped file
+    /// (<see cref="FlowControl.FlowControlCounters.PathFor"/>), so that another process can watch them
+    /// (<c>intercom stats --session NAME</c>); default <see langword="null"/>: in-process memory only.
+    /// The file is deleted when the session ends.
+    /// </summary>
+    public string? CountersName { get; init; }
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -53,6 +61,10 @@ public sealed record VoiceSessionOptions
         JitterBuffer.Validate();
         ArgumentNullException.ThrowIfNull(RateControl);
         RateControl.Validate();
+        if (CountersName is not null)
+        {
+            _ = FlowControl.FlowControlCounters.PathFor(CountersName); // throws ArgumentException for a name that is no file name
+        }
         if (PeerTimeout < TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentException($"PeerTimeout {PeerTimeout.TotalMilliseconds} ms is too short: at least 100 ms.", nameof(PeerTimeout));
