@@ -62,7 +62,9 @@ if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*' "$trx" | head -n 1)
   count() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
   total=$(count total); passed=$(count passed); failed=$(count failed)
-  printf 'tests: %s passed, %s failed, %s skipped\n' "$passed" "$failed" "$((total - $(count executed)))"
+  note=""
+  [ $status -ne 0 ] && [ "$failed" = "0" ] && note=" (the test run did not complete: see above)"
+  printf 'tests: %s passed, %s failed, %s skipped%s\n' "$passed" "$failed" "$((total - $(count executed)))" "$note"
 fi
 [ $status -eq 0 ] || { log "jackd log:"; tail -n 20 "$runtime/jackd.log" 2>/dev/null >&2 || true; }
 exit $status

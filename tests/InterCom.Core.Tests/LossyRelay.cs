@@ -45,36 +45,41 @@ internal sealed class LossyRelay : IDisposable
         while (!_stopped)
         {
             EndPoint from = new IPEndPoint(IPAddress.Any, 0);
-            int length;
             try
             {
-                length = _socket.ReceiveFrom(buffer, ref from);
+                int length = _socket.ReceiveFrom(buffer, ref from);
+                Forward(buffer.AsSpan(0, length), from);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                return;
-            }
-
-            bool fromSecond = from.Equals(_second);
-            _first ??= fromSecond ? null : from;
-            if (fromSecond)
-            {
-                if (_first is not null)
+                if (_stopped)
                 {
-                    _socket.SendTo(buffer.AsSpan(0, length), _first);
+                    return; // disposed: an exception escaping this thread would crash the test host
                 }
-
-                continue;
             }
-
-            bool rtp = !Rtp.RtpHeader.IsRtcp(buffer.AsSpan(0, length));
-            if (rtp && _random.NextDouble() < LossFromFirst)
-            {
-                Dropped++;
-                continue;
-            }
-
-            _socket.SendTo(buffer.AsSpan(0, length), _second);
         }
+    }
+
+    private void Forward(ReadOnlySpan<byte> datagram, EndPoint from)
+    {
+        bool fromSecond = from.Equals(_second);
+        _first ??= fromSecond ? null : from;
+        if (fromSecond)
+        {
+            if (_first is not null)
+            {
+                _socket.SendTo(datagram, _first);
+            }
+
+            return;
+        }
+
+        if (!Rtp.RtpHeader.IsRtcp(datagram) && _random.NextDouble() < LossFromFirst)
+        {
+            Dropped++;
+            return;
+        }
+
+        _socket.SendTo(datagram, _second);
     }
 }
