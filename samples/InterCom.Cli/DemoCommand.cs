@@ -152,7 +152,7 @@ internal static class DemoCommand
         float[] samples = WavFileSource.ReadAll(path, channels: 1);
         int skip = Math.Min(samples.Length, 48_000 / 2);
         ReadOnlySpan<float> steady = samples.AsSpan(skip);
-        double heard = ToneMeter.Amplitude(steady, expected), echo = ToneMeter.Amplitude(steady, own);
+        double heard = ToneMeter.MedianAmplitude(steady, expected), echo = ToneMeter.MedianAmplitude(steady, own);
         bool ok = heard > 0.05 && echo < heard / 10;
         await output.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,

@@ -6,18 +6,7 @@ internal static class SignalAnalysis
     /// <summary>Amplitude of <paramref name="frequency"/> in mono <paramref name="samples"/>.</summary>
     public static double ToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Diagnostics.ToneMeter.Amplitude(samples, frequency);
 
-    /// <summary>Median of <see cref="ToneAmplitude"/> over consecutive 100 ms windows: robust to a phase jump or a short gap.</summary>
-    public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency, int window = 4800)
-    {
-        var values = new List<double>();
-        for (int i = 0; i + window <= samples.Length; i += window)
-        {
-            values.Add(ToneAmplitude(samples.Slice(i, window), frequency));
-        }
-
-        values.Sort();
-        return values.Count == 0 ? 0 : values[values.Count / 2];
-    }
+    public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Diagnostics.ToneMeter.MedianAmplitude(samples, frequency);
 
     public static double Rms(ReadOnlySpan<float> samples)
     {

@@ -33,6 +33,28 @@ public static class ToneMeter
         return 2 * Math.Sqrt(Math.Max(power, 0)) / samples.Length;
     }
 
+    /// <summary>
+    /// The median of <see cref="Amplitude"/> over consecutive windows (default 100 ms at 48 kHz): the level
+    /// a listener hears, unaffected by a phase jump (a discarded or concealed frame) that would make one
+    /// measurement over the whole signal cancel itself out.
+    /// </summary>
+    /// <param name="samples">Mono samples.</param>
+    /// <param name="frequencyHz">The frequency to measure.</param>
+    /// <param name="window">Samples per window; default 4800.</param>
+    /// <param name="sampleRate">Samples per second; default 48 000.</param>
+    public static double MedianAmplitude(ReadOnlySpan<float> samples, double frequencyHz, int window = 4800, int sampleRate = 48_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        var values = new List<double>();
+        for (int i = 0; i + window <= samples.Length; i += window)
+        {
+            values.Add(Amplitude(samples.Slice(i, window), frequencyHz, sampleRate));
+        }
+
+        values.Sort();
+        return values.Count == 0 ? 0 : values[values.Count / 2];
+    }
+
     /// <summary>An amplitude in dBFS (full scale = 1.0); -180 for silence.</summary>
     public static double ToDecibels(double amplitude) => 20 * Math.Log10(Math.Max(amplitude, 1e-9));
 }

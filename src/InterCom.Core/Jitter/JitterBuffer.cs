@@ -344,7 +344,7 @@ internal sealed class JitterBuffer : IDisposable
     }
 
     /// <summary>
-    /// Keeps the delay near the target: when more than two frames above it stayed queued for
+    /// Keeps the delay near the target: when more than three frames (at least 20 ms) above it stayed queued for
     /// <see cref="ExcessReadsBeforeDiscard"/> reads in a row (a burst after a stall, a sender clock
     /// slightly fast), the oldest buffered packet is discarded, and one more every 5 reads while the
     /// excess lasts. The adaptive playout of a later release
@@ -352,7 +352,9 @@ internal sealed class JitterBuffer : IDisposable
     /// </summary>
     private void GuardLatency(long queued)
     {
-        if (queued <= _targetSamples + (2L * _frameSamples))
+        // Normal: the target plus the frame being played plus one on its way, give or take the playout
+        // clock's wake-up jitter. Only more than that, for long, is excess.
+        if (queued <= _targetSamples + Math.Max(3L * _frameSamples, 960))
         {
             _excessReads = 0;
             return;
