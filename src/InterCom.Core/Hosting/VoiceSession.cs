@@ -155,14 +155,13 @@ public sealed class VoiceSession : IAsyncDisposable
     /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
     private bool IsOwnAddress(SocketAddress address)
     {
-        IPAddress any = address.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        var from = (IPEndPoint)new IPEndPoint(any, 0).Create(address);
+        IPEndPoint from = UdpTransport.EndPointOf(address);
         if (from.Port != LocalEndPoint.Port)
         {
             return false;
         }
 
-        IPAddress ip = from.Address.IsIPv4MappedToIPv6 ? from.Address.MapToIPv4() : from.Address;
+        IPAddress ip = from.Address;
         return IPAddress.IsLoopback(ip) || ip.Equals(LocalEndPoint.Address) || s_localAddresses.Value.Contains(ip);
     }
 

@@ -365,12 +365,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
     private JitterBuffer AddSender(uint ssrc, AudioCodec codec, SocketAddress from)
     {
-        IPAddress any = from.Family == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-        var endPoint = (IPEndPoint)new IPEndPoint(any, 0).Create(from);
-        if (endPoint.Address.IsIPv4MappedToIPv6)
-        {
-            endPoint = new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port);
-        }
+        IPEndPoint endPoint = UdpTransport.EndPointOf(from);
 
         var source = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span.CopyTo(source.Buffer.Span);

@@ -69,6 +69,18 @@ internal sealed class UdpTransport : IDisposable
         return peer.Serialize();
     }
 
+    /// <summary>
+    /// The endpoint a received <see cref="SocketAddress"/> names, with an IPv4 address mapped into IPv6
+    /// (as a dual-mode socket reports it) given back as plain IPv4. Allocates: not for per-packet use.
+    /// </summary>
+    public static IPEndPoint EndPointOf(SocketAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        IPAddress any = address.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var endPoint = (IPEndPoint)new IPEndPoint(any, 0).Create(address);
+        return endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+    }
+
     /// <summary>Sends one datagram; a refusal by the OS is counted, never thrown.</summary>
     public void Send(ReadOnlySpan<byte> datagram, SocketAddress to)
     {
