@@ -33,7 +33,6 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly FlowControl.FlowControlCounters _counters;
     private long _startTimestamp;
     private int _disposed;
-    private bool _started;
 
     /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start"/>.</summary>
     /// <param name="options">Addresses, format, codec and playout settings.</param>
@@ -95,7 +94,6 @@ public sealed class VoiceSession : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         _startTimestamp = Stopwatch.GetTimestamp();
         RealTimeGc.Enter();
-        _started = true;
         _receiver.Start(sink);
         _transport.StartReceiving(_receiver, "InterCom receive");
         _sender.Start(source);
@@ -135,22 +133,26 @@ public sealed class VoiceSession : IAsyncDisposable
     private FlowControl.FlowControlSnapshot? _finalFlowControl;
 
     /// <summary>A snapshot of the call's statistics.</summary>
-    public SessionStatistics GetStatistics() => new(
-        _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
-        _sender.PacketsSent,
-        _sender.BytesSent,
-        _receiver.GetPeerStatistics(),
-        _receiver.PacketsMalformed,
-        _receiver.PacketsUnknownPayloadType,
-        _transport.SendErrors,
-        _receiver.PacketsSsrcConflict,
-        _receiver.PacketsFromRemovedPeers,
-        _receiver.SsrcCollisions,
-        _receiver.SendersLeft,
-        _receiver.RoundTripMicros / 1000.0,
-        _receiver.RemoteFractionLost * 100 / 256.0,
-        (int)GetFlowControl().Ces.TargetBitrate,
-        GetFlowControl().Ces.FecEnabled);
+    public SessionStatistics GetStatistics()
+    {
+        FlowControl.CesCounters sending = GetFlowControl().Ces;
+        return new(
+            _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
+            _sender.PacketsSent,
+            _sender.BytesSent,
+            _receiver.GetPeerStatistics(),
+            _receiver.PacketsMalformed,
+            _receiver.PacketsUnknownPayloadType,
+            _transport.SendErrors,
+            _receiver.PacketsSsrcConflict,
+            _receiver.PacketsFromRemovedPeers,
+            _receiver.SsrcCollisions,
+            _receiver.SendersLeft,
+            _receiver.RoundTripMicros / 1000.0,
+            _receiver.RemoteFractionLost * 100 / 256.0,
+            (int)sending.TargetBitrate,
+            sending.FecEnabled);
+    }
 
     /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
     private bool IsOwnAddress(SocketAddress address)
@@ -194,7 +196,7 @@ public sealed class VoiceSession : IAsyncDisposable
                 File.Delete(path);
             }
         }
-        if (_started)
+        if (_startTimestamp != 0) // started
         {
             RealTimeGc.Exit();
         }

@@ -35,8 +35,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private readonly FlowControlCounters? _counters;
     private readonly BitrateController? _rate;
     private readonly int _framesPerReport;
-    private long _frames;
-    private long _streamPackets;
+    private long _streamPackets;   // frames sent on our stream (each peer's copy counted once), for SR and report cadence
     private long _streamOctets;
     private long _reportsSeen;
 
@@ -280,7 +279,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             Interlocked.Add(ref _bytesSent, datagram.Length);
         }
 
-        if (++_frames % _framesPerReport == 0)
+        if (_streamPackets % _framesPerReport == 0) // one packet per frame: about once a second
         {
             Report();
         }

@@ -193,8 +193,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     {
         try
         {
-            SocketAddress[] ignored = Volatile.Read(ref _ignored);
-            if (ignored.Length > 0 && Array.Exists(ignored, a => a.Equals(from)))
+            if (IsIgnored(from))
             {
                 Interlocked.Increment(ref _ignoredPackets);
                 return;
@@ -261,6 +260,20 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             Interlocked.Increment(ref _malformed);
             PipelineLog.DatagramFailed(_logger, e);
         }
+    }
+
+    /// <summary>Whether <paramref name="from"/> is a removed peer. A plain loop: no closure allocated per datagram.</summary>
+    private bool IsIgnored(SocketAddress from)
+    {
+        foreach (SocketAddress ignored in Volatile.Read(ref _ignored))
+        {
+            if (ignored.Equals(from))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void OnRtcp(ReadOnlySpan<byte> datagram, SocketAddress from)
