@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,11 @@ internal static class CallCommand
           --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
           --session NAME           publish the call's flow-control counters under NAME, for
                                    'intercom stats --session NAME' in another terminal
+          --processes              run the sending half (capture, encode, send) and the receiving
+                                   half (receive, decode, play) as two child processes linked by
+                                   the shared counters; a half that dies is restarted at once.
+                                   A WAV output is continued across a restart; a WAV input starts over.
+                                   JACK clients are NAME-ces and NAME-rdp with --client-name NAME
           --quiet                  no status line
           --verbose                log what the library does to standard error
           --help                   this text
@@ -36,7 +42,7 @@ internal static class CallCommand
         """;
 
     private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", .. CallSettings.Options];
-    private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help"];
+    private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help", "processes"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -58,14 +64,20 @@ internal static class CallCommand
         CallSettings settings = CallSettings.Parse(args);
         string input = args.Single("input") ?? "default";
         string outputSpec = args.Single("output") ?? "default";
-        AudioEndpoints.Validate(input, outputSpec);
+        try
+        {
+            AudioEndpoints.Validate(input, outputSpec);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message.Replace("Input '", "--input '", StringComparison.Ordinal).Replace("Output '", "--output '", StringComparison.Ordinal));
+        }
+
         double? duration = args.Number("duration", 0.1, 1e7);
         string? statsPath = args.Single("stats-json");
         bool quiet = args.Has("quiet");
         using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
-
-        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, args.Single("client-name"));
-        var session = new VoiceSession(new VoiceSessionOptions
+        var sessionOptions = new VoiceSessionOptions
         {
             ListenEndPoint = listen,
             Peers = peers,
@@ -74,7 +86,14 @@ internal static class CallCommand
             JitterBuffer = settings.JitterBuffer,
             LoggerFactory = loggerFactory,
             CountersName = args.Single("session"),
-        });
+        };
+        if (args.Has("processes"))
+        {
+            return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
+        }
+
+        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, args.Single("client-name"));
+        var session = new VoiceSession(sessionOptions);
         SessionStatistics final;
         try
         {
@@ -103,12 +122,79 @@ internal static class CallCommand
         return 0;
     }
 
+    /// <summary>The call as two worker processes (<see cref="ProcessHost"/>); status lines from the shared counters.</summary>
+    private static async Task<int> RunInProcessesAsync(
+        VoiceSessionOptions session, CallSettings settings, string input, string output, string? clientName,
+        double? duration, string? statsPath, bool quiet, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (session.ListenEndPoint.Port == 0)
+        {
+            throw new UsageException("--listen: with --processes the port must be given (the receiving process binds it).");
+        }
+
+        var host = new ProcessHost(new ProcessHostOptions { Session = session, Input = input, Output = output, JackClientName = clientName });
+        ProcessHostReport report;
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync($"intercom: call on {host.LocalEndPoint} with {string.Join(", ", session.Peers.Select(p => p.ToString()))}; " +
+                $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
+                $"in: {input}, out: {output}; sending pid {host.SenderProcessId}, receiving pid {host.ReceiverProcessId}. Ctrl+C to stop.").ConfigureAwait(false);
+            using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task ended = HoldAsync(() => StatsCommand.Line(host.GetFlowControl()), duration, quiet, error, hold.Token);
+            if (await Task.WhenAny(ended, host.Completion).ConfigureAwait(false) != ended)
+            {
+                await hold.CancelAsync().ConfigureAwait(false); // a worker kept failing: the call is over
+                await ended.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            int senderPid = host.SenderProcessId, receiverPid = host.ReceiverProcessId;
+            await host.DisposeAsync().ConfigureAwait(false);
+            report = new ProcessHostReport(host.Duration, host.GetFlowControl(), senderPid, receiverPid, host.SenderRestarts, host.ReceiverRestarts);
+        }
+
+        if (statsPath is not null)
+        {
+            StatisticsReport.WriteJson(statsPath, report);
+        }
+
+        if (host.Completion.IsFaulted)
+        {
+            throw new InvalidOperationException(host.Completion.Exception!.InnerException!.Message);
+        }
+
+        if (!quiet)
+        {
+            await error.WriteLineAsync(StatsCommand.Line(report.Counters) + $" | restarts: sending {report.SenderRestarts}, receiving {report.ReceiverRestarts} (whole call)").ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
     /// <summary>Waits for Ctrl+C or the duration, printing a status line once a second.</summary>
-    internal static async Task HoldAsync(VoiceSession session, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
+    internal static Task HoldAsync(VoiceSession session, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
+    {
+        SessionStatistics? previous = null;
+        return HoldAsync(
+            () =>
+            {
+                SessionStatistics now = session.GetStatistics();
+                string line = StatisticsReport.StatusLine(now, previous);
+                previous = now;
+                return line;
+            },
+            durationSeconds,
+            quiet,
+            error,
+            cancellationToken);
+    }
+
+    private static async Task HoldAsync(Func<string> statusLine, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         TimeSpan limit = durationSeconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan;
-        SessionStatistics? previous = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait = TimeSpan.FromSeconds(1);
@@ -134,9 +220,7 @@ internal static class CallCommand
 
             if (!quiet && wait == TimeSpan.FromSeconds(1))
             {
-                SessionStatistics now = session.GetStatistics();
-                await error.WriteLineAsync(StatisticsReport.StatusLine(now, previous)).ConfigureAwait(false);
-                previous = now;
+                await error.WriteLineAsync(statusLine()).ConfigureAwait(false);
             }
         }
     }

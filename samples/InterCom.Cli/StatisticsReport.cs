@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using InterCom.Core.Diagnostics;
+using InterCom.Core.FlowControl;
 
 namespace InterCom.Cli;
 
@@ -9,14 +10,22 @@ namespace InterCom.Cli;
 internal static class StatisticsReport
 {
     /// <summary>Writes the statistics JSON to <paramref name="path"/> atomically (a temp file renamed over it).</summary>
-    public static void WriteJson(string path, SessionStatistics stats)
+    public static void WriteJson(string path, SessionStatistics stats) => WriteAtomically(path, json => Write(json, stats));
+
+    /// <summary>
+    /// The document of a call run as two processes (<c>--processes</c>): what the shared counters hold
+    /// (the workers' per-peer details and rejection counts stay in the workers), and the processes.
+    /// </summary>
+    public static void WriteJson(string path, ProcessHostReport report) => WriteAtomically(path, json => Write(json, report));
+
+    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
     {
         string full = Path.GetFullPath(path);
         string temp = full + ".tmp";
         using (var stream = File.Create(temp))
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            Write(json, stats);
+            write(json);
         }
 
         File.Move(temp, full, overwrite: true);
@@ -71,6 +80,12 @@ internal static class StatisticsReport
         json.WriteNumber("targetBitrate", stats.TargetBitrate);
         json.WriteBoolean("fec", stats.FecEnabled);
         json.WriteEndObject();
+        WriteReceived(
+            json,
+            new RdpCounters(0, 0, stats.Peers.Sum(p => p.PacketsReceived), stats.Peers.Sum(p => p.BytesReceived), stats.Peers.Sum(p => p.PacketsLost),
+                stats.Peers.Sum(p => p.PacketsLate), stats.Peers.Sum(p => p.FramesConcealed),
+                (long)(stats.Peers.Where(p => !p.HasLeft).Select(p => p.JitterMs).DefaultIfEmpty().Max() * 1000),
+                (long)(stats.Peers.Where(p => !p.HasLeft).Select(p => p.PlayoutDelayMs).DefaultIfEmpty().Max() * 1000), 0, 0, 0, 0));
         json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
         json.WriteNumber("peersLeft", stats.PeersLeft);
         json.WriteStartArray("peers");
@@ -95,4 +110,47 @@ internal static class StatisticsReport
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    private static void Write(Utf8JsonWriter json, ProcessHostReport report)
+    {
+        CesCounters c = report.Counters.Ces;
+        RdpCounters r = report.Counters.Rdp;
+        json.WriteStartObject();
+        json.WriteNumber("durationSeconds", Math.Round(report.Duration.TotalSeconds, 3));
+        json.WriteStartObject("sent");
+        json.WriteNumber("packets", c.PacketsSent);
+        json.WriteNumber("bytes", c.BytesSent);
+        json.WriteEndObject();
+        WriteReceived(json, r);
+        json.WriteStartObject("flowControl");
+        json.WriteNumber("roundTripMs", Math.Round(r.RoundTripMicros / 1000.0, 2));
+        json.WriteNumber("remoteLossPercent", Math.Round(r.RemoteFractionLost * 100 / 256.0, 1));
+        json.WriteNumber("targetBitrate", c.TargetBitrate);
+        json.WriteBoolean("fec", c.FecEnabled);
+        json.WriteEndObject();
+        json.WriteStartObject("processes");
+        json.WriteNumber("senderPid", report.SenderPid);
+        json.WriteNumber("receiverPid", report.ReceiverPid);
+        json.WriteNumber("senderRestarts", report.SenderRestarts);
+        json.WriteNumber("receiverRestarts", report.ReceiverRestarts);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>What was received, over every sender (jitter and delay: the largest of the current senders).</summary>
+    private static void WriteReceived(Utf8JsonWriter json, RdpCounters r)
+    {
+        json.WriteStartObject("received");
+        json.WriteNumber("packets", r.PacketsReceived);
+        json.WriteNumber("bytes", r.BytesReceived);
+        json.WriteNumber("lost", r.PacketsLost);
+        json.WriteNumber("late", r.PacketsLate);
+        json.WriteNumber("concealed", r.FramesConcealed);
+        json.WriteNumber("jitterMs", Math.Round(r.JitterMicros / 1000.0, 3));
+        json.WriteNumber("playoutDelayMs", Math.Round(r.PlayoutDelayMicros / 1000.0, 1));
+        json.WriteEndObject();
+    }
 }
+
+/// <summary>The final figures of a call run with <c>--processes</c>.</summary>
+internal sealed record ProcessHostReport(TimeSpan Duration, FlowControlSnapshot Counters, int SenderPid, int ReceiverPid, int SenderRestarts, int ReceiverRestarts);

@@ -71,6 +71,9 @@ internal sealed class IntercomProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the process alone (SIGKILL), not its children: as a crash or <c>kill -9</c> would.</summary>
+    public void KillAlone() => _process.Kill(entireProcessTree: false);
+
     /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
     public void Interrupt()
     {

@@ -3,10 +3,11 @@ using System.Buffers.Binary;
 namespace InterCom.Core.Audio;
 
 /// <summary>
-/// Writes a WAV file. The header's sizes are brought up to date every <see cref="HeaderUpdateInterval"/>
-/// of audio and on <see cref="Dispose"/>, so the file is a valid WAV file at any moment, even if the
-/// process is killed mid-call (it then lacks at most the audio written since the last update).
-/// Not real-time: the playout side paces it by the wall clock.
+/// Writes a WAV file. Every write goes to the file at once (no buffering in the process), and the
+/// header's sizes are brought up to date every <see cref="HeaderUpdateInterval"/> of audio and on
+/// <see cref="Dispose"/>, so the file is a valid WAV file at any moment, even if the process is killed
+/// mid-call (its header then lacks at most the audio written since the last update, and
+/// <see cref="Append"/> takes that audio back). Not real-time: the playout side paces it by the wall clock.
 /// </summary>
 public sealed class WavFileSink : IAudioSink
 {
@@ -27,6 +28,11 @@ public sealed class WavFileSink : IAudioSink
     /// <param name="format">The format of the samples written.</param>
     /// <param name="sampleFormat">How samples are stored; default 16-bit PCM.</param>
     public WavFileSink(string path, AudioFormat format, WavSampleFormat sampleFormat = WavSampleFormat.Pcm16)
+        : this(path, format, sampleFormat, FileMode.Create)
+    {
+    }
+
+    private WavFileSink(string path, AudioFormat format, WavSampleFormat sampleFormat, FileMode mode)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         format.Validate(nameof(format));
@@ -34,9 +40,45 @@ public sealed class WavFileSink : IAudioSink
         Path = path;
         _sampleFormat = sampleFormat;
         _updateEverySamples = (long)(HeaderUpdateInterval.TotalSeconds * format.SampleRate * format.Channels);
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        WriteHeader();
+        _stream = new FileStream(path, mode, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
+        try
+        {
+            Span<byte> expected = stackalloc byte[HeaderBytes];
+            BuildHeader(expected);
+            Span<byte> found = stackalloc byte[HeaderBytes];
+            int blockAlign = BytesPerSample * format.Channels;
+            if (mode == FileMode.Create || _stream.Length < HeaderBytes || _stream.ReadAtLeast(found, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes
+                || !found[..4].SequenceEqual(expected[..4]) || !found[8..40].SequenceEqual(expected[8..40]))
+            {
+                _stream.SetLength(0);
+                _stream.Write(expected);
+            }
+            else
+            {
+                // Ours, of the same format: keep every whole frame on disk, even past a header that lags.
+                _dataBytes = (_stream.Length - HeaderBytes) / blockAlign * blockAlign;
+                _stream.SetLength(HeaderBytes + _dataBytes);
+                _stream.Position = HeaderBytes + _dataBytes;
+                UpdateSizes();
+            }
+        }
+        catch
+        {
+            _stream.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Continues <paramref name="path"/> when it is a WAV file this class wrote in the same format (for
+    /// example by a playback process that was restarted mid-call), keeping every whole frame in it;
+    /// otherwise creates (or overwrites) it like the constructor.
+    /// </summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="format">The format of the samples written.</param>
+    /// <param name="sampleFormat">How samples are stored; default 16-bit PCM.</param>
+    public static WavFileSink Append(string path, AudioFormat format, WavSampleFormat sampleFormat = WavSampleFormat.Pcm16)
+        => new(path, format, sampleFormat, File.Exists(path) ? FileMode.Open : FileMode.Create);
 
     /// <summary>The file being written.</summary>
     public string Path { get; }
@@ -120,9 +162,8 @@ public sealed class WavFileSink : IAudioSink
         _stream.Flush();
     }
 
-    private void WriteHeader()
+    private void BuildHeader(Span<byte> h)
     {
-        Span<byte> h = stackalloc byte[HeaderBytes];
         int bytesPerSample = BytesPerSample;
         "RIFF"u8.CopyTo(h);
         BinaryPrimitives.WriteUInt32LittleEndian(h[4..], 36);
@@ -137,7 +178,5 @@ public sealed class WavFileSink : IAudioSink
         BinaryPrimitives.WriteUInt16LittleEndian(h[34..], (ushort)(8 * bytesPerSample));
         "data"u8.CopyTo(h[36..]);
         BinaryPrimitives.WriteUInt32LittleEndian(h[40..], 0);
-        _stream.Write(h);
-        _stream.Flush();
     }
 }

@@ -49,7 +49,7 @@ public static class AudioCodecFactory
     /// Runs Opus once per process on a throwaway encoder/decoder pair, so the first frames of a call
     /// do not pay for JIT compilation (measured: ~100-200 ms of stalled frames at start-up without it).
     /// </summary>
-    private static void WarmUpOpus() => _ = s_opusWarmedUp.Value;
+    internal static void WarmUpOpus() => _ = s_opusWarmedUp.Value;
 
     private static readonly Lazy<bool> s_opusWarmedUp = new(() =>
     {

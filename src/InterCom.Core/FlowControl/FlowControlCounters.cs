@@ -24,6 +24,7 @@ public sealed unsafe class FlowControlCounters : IDisposable
 
     private const int CesSection = 64;   // sequence + 8 fields
     private const int RdpSection = 192;  // sequence + 13 fields
+    private const int SsrcChangeRequestsOffset = 448; // written by the receiving half with an atomic increment
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly long* _base;
@@ -147,6 +148,15 @@ public sealed unsafe class FlowControlCounters : IDisposable
         s[13] = c.ReportsReceived;
         EndWrite(s);
     }
+
+    /// <summary>The sending half's SSRC as last published (one atomic read, for the receiving half's per-packet checks).</summary>
+    public uint CesSsrc => (uint)Volatile.Read(ref Section(CesSection)[3]);
+
+    /// <summary>How many times the receiving half has asked the sending half to change its SSRC (after a collision).</summary>
+    public long SsrcChangeRequests => Volatile.Read(ref Section(SsrcChangeRequestsOffset)[0]);
+
+    /// <summary>Asks the sending half, wherever it runs, to change its SSRC: another source uses it (RFC 3550 section 8.2).</summary>
+    public void RequestSsrcChange() => Interlocked.Increment(ref Section(SsrcChangeRequestsOffset)[0]);
 
     /// <summary>A consistent copy of both sections, taken while the writers may be writing.</summary>
     public FlowControlSnapshot Snapshot() => new(ReadCes(), ReadRdp());

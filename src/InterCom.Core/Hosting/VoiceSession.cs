@@ -163,16 +163,8 @@ public sealed class VoiceSession : IAsyncDisposable
             return false;
         }
 
-        IPAddress ip = from.Address;
-        return IPAddress.IsLoopback(ip) || ip.Equals(LocalEndPoint.Address) || s_localAddresses.Value.Contains(ip);
+        return from.Address.Equals(LocalEndPoint.Address) || UdpTransport.IsLocalAddress(from.Address);
     }
-
-    private static readonly Lazy<HashSet<IPAddress>> s_localAddresses = new(() =>
-    [
-        .. System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
-            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-            .Select(a => a.Address),
-    ]);
 
     /// <summary>Stops both halves, closes the socket, and disposes the source and sink.</summary>
     public async ValueTask DisposeAsync()

@@ -38,6 +38,13 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private long _streamPackets;   // frames sent on our stream (each peer's copy counted once), for SR and report cadence
     private long _streamOctets;
     private long _reportsSeen;
+    private long _ssrcChangesSeen;
+
+    /// <summary>
+    /// What an earlier run of this half (a restarted worker process) already counted: published
+    /// counters continue from it, so that they describe the call rather than the process.
+    /// </summary>
+    internal CesCounters CountersBaseline { get; init; }
 
     public CaptureEncodeSend(
         AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger,
@@ -91,6 +98,8 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         }
 
         PipelineLog.SendStarted(_logger, Codec.Codec, Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
+        _ssrcChangesSeen = _counters?.SsrcChangeRequests ?? 0;
+        PublishCounters(); // the receiving half (maybe another process) learns our SSRC now, not in a second
         // Started here, not on the thread pool: it runs to its first await, and from then on every
         // frame is encoded inline on the thread that writes it (the pipe's reader scheduler is inline).
         // The call's start never waits for a pool thread.
@@ -185,6 +194,12 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             return;
         }
 
+        if (_counters.SsrcChangeRequests is var requests && requests != _ssrcChangesSeen)
+        {
+            _ssrcChangesSeen = requests; // a collision seen by a receiving half in another process
+            ChangeSsrcAfterCollision();
+        }
+
         RdpCounters received = _counters.Snapshot().Rdp;
         if (_rate is not null && received.ReportsReceived != _reportsSeen)
         {
@@ -197,10 +212,13 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             }
         }
 
-        _counters.Publish(new CesCounters(
-            Environment.TickCount64, Environment.ProcessId, packetizer.Ssrc, PacketsSent, BytesSent,
-            _rate?.TargetBitrate ?? (Codec.Codec == AudioCodec.Opus ? Codec.EffectiveBitrate(Format.Channels) : 0), _rate?.FecEnabled ?? false, _rate?.LossHintPercent ?? 0));
+        PublishCounters();
     }
+
+    private void PublishCounters() => _counters?.Publish(new CesCounters(
+        Environment.TickCount64, Environment.ProcessId, Volatile.Read(ref _packetizer).Ssrc,
+        CountersBaseline.PacketsSent + PacketsSent, CountersBaseline.BytesSent + BytesSent,
+        _rate?.TargetBitrate ?? (Codec.Codec == AudioCodec.Opus ? Codec.EffectiveBitrate(Format.Channels) : 0), _rate?.FecEnabled ?? false, _rate?.LossHintPercent ?? 0));
 
     public async ValueTask DisposeAsync()
     {
@@ -265,6 +283,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             Volatile.Write(ref _packetizer, new RtpPacketizer(_packetizer.PayloadType));
             SendBye(old, "SSRC collision");
             PipelineLog.SsrcChanged(_logger, old, _packetizer.Ssrc);
+            PublishCounters();
         }
 
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));

@@ -61,6 +61,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
     public AudioFormat Format { get; }
 
+    /// <summary>
+    /// What an earlier run of this half (a restarted worker process) already counted: published
+    /// counters continue from it, so that they describe the call rather than the process.
+    /// </summary>
+    internal FlowControl.RdpCounters CountersBaseline { get; init; }
+
     public PipeReader Output => _pipe.Reader;
 
     public long PacketsMalformed => Interlocked.Read(ref _malformed);
@@ -358,21 +364,25 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         {
             long received = 0, bytes = 0, lost = 0, late = 0, concealed = 0;
             double jitter = 0, delay = 0;
-            foreach (JitterBuffer sender in senders)
+            foreach (PeerStatistics p in GetPeerStatistics()) // senders that left count too: the counters only grow
             {
-                PeerStatistics p = sender.GetStatistics();
                 received += p.PacketsReceived;
                 bytes += p.BytesReceived;
                 lost += p.PacketsLost;
                 late += p.PacketsLate;
                 concealed += p.FramesConcealed;
-                jitter = Math.Max(jitter, p.JitterMs);
-                delay = Math.Max(delay, p.PlayoutDelayMs);
+                if (!p.HasLeft)
+                {
+                    jitter = Math.Max(jitter, p.JitterMs);
+                    delay = Math.Max(delay, p.PlayoutDelayMs);
+                }
             }
 
+            FlowControl.RdpCounters b = CountersBaseline;
             counters.Publish(new FlowControl.RdpCounters(
-                Environment.TickCount64, Environment.ProcessId, received, bytes, lost, late, concealed, (long)(jitter * 1000), (long)(delay * 1000),
-                RoundTripMicros, RemoteFractionLost, Interlocked.Read(ref _remoteJitterMicros), ReportsReceived));
+                Environment.TickCount64, Environment.ProcessId, b.PacketsReceived + received, b.BytesReceived + bytes, b.PacketsLost + lost,
+                b.PacketsLate + late, b.FramesConcealed + concealed, (long)(jitter * 1000), (long)(delay * 1000),
+                RoundTripMicros, RemoteFractionLost, Interlocked.Read(ref _remoteJitterMicros), b.ReportsReceived + ReportsReceived));
         }
     }
 

@@ -69,6 +69,20 @@ internal sealed class UdpTransport : IDisposable
         return peer.Serialize();
     }
 
+    /// <summary>Whether <paramref name="address"/> is this machine's: loopback or one of its interfaces' addresses.</summary>
+    public static bool IsLocalAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return IPAddress.IsLoopback(address) || s_localAddresses.Value.Contains(address);
+    }
+
+    private static readonly Lazy<HashSet<IPAddress>> s_localAddresses = new(() =>
+    [
+        .. System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address),
+    ]);
+
     /// <summary>
     /// The endpoint a received <see cref="SocketAddress"/> names, with an IPv4 address mapped into IPv6
     /// (as a dual-mode socket reports it) given back as plain IPv4. Allocates: not for per-packet use.

@@ -1,0 +1,165 @@
+using System.Globalization;
+using InterCom.Core.Audio;
+
+namespace InterCom.Core.Devices;
+
+/// <summary>
+/// A call's source and sink opened from words, as the <c>intercom</c> command and the worker processes
+/// of <see cref="Hosting.ProcessHost"/> take them: <c>tone:HZ</c> (input only), a <c>.wav</c> path, or
+/// a device (<c>default</c>, an index, a name substring, <c>API:NAME</c>; see
+/// <see cref="PortAudioHost.FindDevice"/>). When both are devices they share one full-duplex stream.
+/// </summary>
+public sealed class AudioEndpoints : IDisposable
+{
+    private PortAudioStream? _stream;
+
+    private AudioEndpoints(IAudioSource? source, IAudioSink? sink, PortAudioStream? stream, string inputDescription, string outputDescription)
+    {
+        Source = source;
+        Sink = sink;
+        _stream = stream;
+        InputDescription = inputDescription;
+        OutputDescription = outputDescription;
+    }
+
+    /// <summary>What to send, or <see langword="null"/> when no input was asked for.</summary>
+    public IAudioSource? Source { get; }
+
+    /// <summary>Where to play, or <see langword="null"/> when no output was asked for.</summary>
+    public IAudioSink? Sink { get; }
+
+    /// <summary>The input in words, with the device's full name when it is one.</summary>
+    public string InputDescription { get; }
+
+    /// <summary>The output in words, with the device's full name when it is one.</summary>
+    public string OutputDescription { get; }
+
+    /// <summary>The PortAudio stream behind a device source or sink, if any.</summary>
+    public PortAudioStream? Stream => _stream;
+
+    /// <summary>Whether <paramref name="spec"/> names a WAV file.</summary>
+    public static bool IsWav(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.EndsWith(".wav", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether <paramref name="spec"/> is a tone, <c>tone:HZ</c>.</summary>
+    public static bool IsTone(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.StartsWith("tone:", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether <paramref name="spec"/> names a device (neither a tone nor a WAV file).</summary>
+    public static bool IsDevice(string spec) => !IsWav(spec) && !IsTone(spec);
+
+    /// <summary>Checks the words without opening anything.</summary>
+    /// <exception cref="ArgumentException">A tone given as output, or a tone frequency that is no number of hertz below 24 kHz.</exception>
+    public static void Validate(string? input, string? output)
+    {
+        if (output is not null && IsTone(output))
+        {
+            throw new ArgumentException($"Output '{output}': a tone is an input; use a device or FILE.wav.", nameof(output));
+        }
+
+        if (input is not null && IsTone(input))
+        {
+            _ = ParseTone(input);
+        }
+    }
+
+    /// <summary>Opens the source and the sink (a device stream is started).</summary>
+    /// <param name="input">What to send, or <see langword="null"/> for no source.</param>
+    /// <param name="output">Where to play, or <see langword="null"/> for no sink.</param>
+    /// <param name="format">The call's format.</param>
+    /// <param name="clientName">The JACK client name to use when PortAudio is not yet initialised, or <see langword="null"/>.</param>
+    /// <param name="appendOutput">Continue a WAV output file written before (by an earlier run of the same half) instead of replacing it.</param>
+    /// <exception cref="ArgumentException">The words are invalid (<see cref="Validate"/>).</exception>
+    /// <exception cref="FileNotFoundException">The input file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The output file's folder does not exist.</exception>
+    /// <exception cref="Interop.PortAudioException">PortAudio is missing, or the device cannot be opened.</exception>
+    public static AudioEndpoints Open(string? input, string? output, AudioFormat format, string? clientName = null, bool appendOutput = false)
+    {
+        Validate(input, output);
+        if (clientName is not null)
+        {
+            PortAudioHost.JackClientName = clientName;
+        }
+
+        AudioDevice? inputDevice = input is not null && IsDevice(input) ? PortAudioHost.FindDevice(input, AudioDirection.Input) : null;
+        AudioDevice? outputDevice = output is not null && IsDevice(output) ? PortAudioHost.FindDevice(output, AudioDirection.Output) : null;
+        PortAudioStream? stream = null;
+        IAudioSource? source = null;
+        try
+        {
+            if (inputDevice is not null || outputDevice is not null)
+            {
+                stream = PortAudioStream.Open(new PortAudioStreamOptions { InputDevice = inputDevice, OutputDevice = outputDevice, Format = format });
+            }
+
+            source = input is null ? null
+                : IsTone(input) ? new ToneSource(ParseTone(input), format)
+                : IsWav(input) ? OpenWav(input, format)
+                : stream!.Capture!;
+            IAudioSink? sink = output is null ? null
+                : IsWav(output) ? CreateWav(output, format, appendOutput)
+                : stream!.Playback!;
+            stream?.Start();
+            return new AudioEndpoints(
+                source,
+                sink,
+                stream,
+                inputDevice is null ? input ?? "none" : $"device {inputDevice}",
+                outputDevice is null ? output ?? "none" : $"device {outputDevice}");
+        }
+        catch
+        {
+            if (source is not null && source is not ToneSource && source != stream?.Capture)
+            {
+                source.Dispose();
+            }
+
+            stream?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the source, the sink (a WAV file is then complete) and the device stream.</summary>
+    public void Dispose()
+    {
+        Source?.Dispose();
+        Sink?.Dispose();
+        _stream?.Dispose();
+        _stream = null;
+    }
+
+    private static WavFileSource OpenWav(string path, AudioFormat format)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
+        }
+
+        return new WavFileSource(path, format.Channels);
+    }
+
+    private static WavFileSink CreateWav(string path, AudioFormat format, bool append)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Cannot write '{path}': folder '{directory}' does not exist.");
+        }
+
+        return append ? WavFileSink.Append(path, format) : new WavFileSink(path, format);
+    }
+
+    private static double ParseTone(string spec)
+    {
+        string text = spec[5..];
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double hz) && hz > 0 && hz < 24_000
+            ? hz
+            : throw new ArgumentException($"Input '{spec}': the tone frequency must be a number of hertz between 0 and 24000, e.g. tone:440.", nameof(spec));
+    }
+}

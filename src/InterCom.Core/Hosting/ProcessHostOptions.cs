@@ -1,0 +1,60 @@
+namespace InterCom.Core.Hosting;
+
+/// <summary>Everything a <see cref="ProcessHost"/> needs. Immutable; every default is stated.</summary>
+public sealed record ProcessHostOptions
+{
+    /// <summary>
+    /// The call: listen address (its port must be given, not 0: the receiving process binds it), peers,
+    /// format, codec, playout, peer timeout, rate control, logger, and the counters' name (default
+    /// <see langword="null"/>: a name made from this process's id). <see cref="VoiceSessionOptions.ListenEndPoint"/>
+    /// is bound by the receiving worker; the sending worker sends from a free port of the same address.
+    /// </summary>
+    public VoiceSessionOptions Session { get; init; } = new();
+
+    /// <summary>What the sending worker captures, in the words of <see cref="Devices.AudioEndpoints"/>: a device, <c>tone:HZ</c> or a WAV file; default <c>default</c>.</summary>
+    public string Input { get; init; } = "default";
+
+    /// <summary>Where the receiving worker plays: a device or a WAV file (continued, not replaced, after a restart); default <c>default</c>.</summary>
+    public string Output { get; init; } = "default";
+
+    /// <summary>JACK client name stem: the workers are NAME-ces and NAME-rdp; default <see langword="null"/> (PortAudio's own name).</summary>
+    public string? JackClientName { get; init; }
+
+    /// <summary>Default <see cref="StartTimeout"/>: 20 s (a cold start of the runtime on a busy machine).</summary>
+    public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a worker may take to report that it runs; default 20 s.</summary>
+    public TimeSpan StartTimeout { get; init; } = DefaultStartTimeout;
+
+    /// <summary>
+    /// Keep one started, idle worker of each kind beside the running ones, to take over when one dies:
+    /// a restart then skips the runtime's start-up and the codec's compilation (measured in
+    /// docs/processes.md). Costs two idle processes. Default <see langword="true"/>.
+    /// </summary>
+    public bool StandbyWorkers { get; init; } = true;
+
+    /// <summary>Restarts in a row, each dying before it ran, after which the host gives up; default 5.</summary>
+    public int MaxFailedRestarts { get; init; } = 5;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Session);
+        Session.Validate();
+        if (Session.ListenEndPoint.Port == 0)
+        {
+            throw new ArgumentException("The listen port must be given (not 0): the receiving worker binds it, and the peers send to it.", nameof(Session));
+        }
+
+        ArgumentNullException.ThrowIfNull(Input);
+        ArgumentNullException.ThrowIfNull(Output);
+        Devices.AudioEndpoints.Validate(Input, Output);
+
+        if (StartTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("StartTimeout must be positive.", nameof(StartTimeout));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxFailedRestarts);
+    }
+}

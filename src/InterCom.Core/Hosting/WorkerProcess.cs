@@ -1,0 +1,217 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using InterCom.Core.Audio;
+using InterCom.Core.Devices;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.FlowControl;
+using InterCom.Core.Interop;
+using InterCom.Core.Pipelines;
+using InterCom.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace InterCom.Core.Hosting;
+
+/// <summary>
+/// The worker side of <see cref="ProcessHost"/>: one half of the call in this process, linked to the
+/// other half by the shared counters only. It writes <c>ready</c> on standard output once the half
+/// runs, and stops cleanly when its standard input ends (the host closed it, or died: no orphan) or on
+/// SIGTERM. SIGINT is left to the host, which stops its workers itself: a Ctrl+C in a terminal reaches
+/// the whole process group, and a worker that stopped on its own would look like a crash.
+/// </summary>
+internal static class WorkerProcess
+{
+    public const string ReadyLine = "ready";
+
+    /// <summary>What a standby worker writes once it has started and compiled the codec.</summary>
+    public const string StandbyLine = "standby";
+
+    /// <summary>What the host writes to a standby worker to make it run its half.</summary>
+    public const string GoLine = "go";
+
+    private static volatile bool s_inputEnded;
+
+    /// <summary>Runs a worker to its end; returns the process exit code (0 stopped, 1 failed, 2 bad configuration).</summary>
+    public static int Run(string json, TextWriter output, TextWriter error)
+    {
+        WorkerConfig config;
+        try
+        {
+            config = WorkerConfig.FromJson(json);
+        }
+        catch (JsonException e)
+        {
+            error.WriteLine(WorkerLog.Format(LogLevel.Critical, typeof(WorkerProcess).FullName!, $"Bad worker configuration: {e.Message}"));
+            return 2;
+        }
+
+        using var loggerFactory = new WorkerLog.Factory((LogLevel)config.MinimumLogLevel, error);
+        ILogger logger = loggerFactory.CreateLogger($"InterCom.Core.Hosting.Worker.{config.Role}");
+        // Not disposed: the input and signal threads may still set them as the process ends.
+        var stop = new ManualResetEventSlim();
+        var go = new ManualResetEventSlim(!config.Standby);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Set();
+            go.Set();
+        });
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
+        new Thread(() => WatchInput(go, stop)) { IsBackground = true, Name = "InterCom worker stdin" }.Start();
+        try
+        {
+            if (config.Standby)
+            {
+                if (config.Codec.Codec == Codecs.AudioCodec.Opus)
+                {
+                    Codecs.AudioCodecFactory.WarmUpOpus();
+                }
+
+                output.WriteLine(StandbyLine);
+                output.Flush();
+                go.Wait();
+                if (stop.IsSet)
+                {
+                    return 0; // never needed
+                }
+            }
+
+            using FlowControlCounters counters = FlowControlCounters.Open(config.CountersPath);
+            var format = new AudioFormat(config.SampleRate, config.Channels);
+            IPEndPoint listen = IPEndPoint.Parse(config.Listen);
+            IPEndPoint[] peers = [.. config.Peers.Select(IPEndPoint.Parse)];
+            using AudioEndpoints audio = config.Role == WorkerRole.Ces
+                ? AudioEndpoints.Open(config.Audio, null, format, config.JackClientName)
+                : AudioEndpoints.Open(null, config.Audio, format, config.JackClientName, appendOutput: config.Restarted);
+            RealTimeGc.Enter();
+            try
+            {
+                if (config.Role == WorkerRole.Ces)
+                {
+                    RunCes(config, format, listen, peers, counters, audio.Source!, loggerFactory, output, stop);
+                }
+                else
+                {
+                    RunRdp(config, format, listen, peers, counters, audio.Sink!, loggerFactory, output, stop);
+                }
+            }
+            finally
+            {
+                RealTimeGc.Exit();
+            }
+
+            if (s_inputEnded)
+            {
+                // The host closed our input (it stops the call) or died (no one else will remove the
+                // file then). The other worker and the host keep their mappings; a restarted worker never
+                // follows an end of input.
+                File.Delete(config.CountersPath);
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException
+            or UnauthorizedAccessException or InvalidDataException or PortAudioException or PlatformNotSupportedException)
+        {
+            ProcessHostLog.WorkerFailed(logger, config.Role, e.Message);
+            return 1;
+        }
+    }
+
+    private static void RunCes(
+        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters,
+        IAudioSource source, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
+    {
+        // Sends from a port of its own: the listen port belongs to the receiving process.
+        using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
+        var sender = new CaptureEncodeSend(format, config.Codec, transport, peers, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
+        {
+            CountersBaseline = counters.Snapshot().Ces,
+        };
+        try
+        {
+            sender.Start(source);
+            Ready(output);
+            stop.Wait();
+        }
+        finally
+        {
+            sender.DisposeAsync().AsTask().GetAwaiter().GetResult(); // sends BYE
+        }
+    }
+
+    private static void RunRdp(
+        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters,
+        IAudioSink sink, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
+    {
+        if (config.Codec.Codec == Codecs.AudioCodec.Opus)
+        {
+            // Before the port is bound: compiling Opus at the first packet would stall the first
+            // 0.3 s of packets into a burst in the socket, and the call would start that far behind.
+            Codecs.AudioCodecFactory.WarmUpOpus();
+        }
+
+        using var transport = new UdpTransport(listen, loggers.CreateLogger<UdpTransport>());
+        SocketAddress[] peerAddresses = [.. peers.Select(transport.AddressOf)];
+        var options = new ReceiveOptions(
+            OwnSsrc: () => counters.CesSsrc,
+            IsOwnAddress: from => UdpTransport.IsLocalAddress(UdpTransport.EndPointOf(from).Address), // our sender's port is not ours
+            OnSsrcCollision: counters.RequestSsrcChange,
+            config.PeerTimeout,
+            counters,
+            SendReport: report =>
+            {
+                foreach (SocketAddress peer in peerAddresses)
+                {
+                    transport.Send(report, peer);
+                }
+            });
+        var receiver = new ReceiveDecodePlay(format, config.Codec, config.JitterBuffer, options, loggers.CreateLogger<ReceiveDecodePlay>())
+        {
+            CountersBaseline = counters.Snapshot().Rdp,
+        };
+        try
+        {
+            receiver.Start(sink);
+            transport.StartReceiving(receiver, "InterCom receive");
+            Ready(output);
+            stop.Wait();
+        }
+        finally
+        {
+            receiver.StopAsync().GetAwaiter().GetResult();
+            transport.Dispose();
+            receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void Ready(TextWriter output)
+    {
+        output.WriteLine(ReadyLine);
+        output.Flush();
+    }
+
+    /// <summary>The host's word: <c>go</c> to a standby worker; the end of the input (closed, or the host died) to stop.</summary>
+    private static void WatchInput(ManualResetEventSlim go, ManualResetEventSlim stop)
+    {
+        using var input = new StreamReader(Console.OpenStandardInput());
+        try
+        {
+            while (input.ReadLine() is { } line)
+            {
+                if (line == GoLine)
+                {
+                    go.Set();
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A broken pipe is an end too.
+        }
+
+        s_inputEnded = true;
+        stop.Set();
+        go.Set();
+    }
+}
