@@ -96,4 +96,17 @@ public sealed class EndToEndTests
         Assert.InRange(SignalAnalysis.Decibels(wanted / ToneSource.DefaultAmplitude), -1.0, 1.0);
         Assert.True(unwanted < wanted / 100, $"own tone at {unwanted:F4} vs {wanted:F4}");
     }
+
+    [Fact]
+    public async Task A_session_whose_output_nobody_reads_still_stops()
+    {
+        var session = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
+        session.AddPeer(session.LocalEndPoint); // hears itself: the playout thread has frames to write
+        session.Start(new ToneSource(440, session.Format), sink: null);
+        await Task.Delay(300); // the Output pipe fills and the playout thread waits on it
+
+        Task disposed = session.DisposeAsync().AsTask();
+        Assert.Same(disposed, await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(10))));
+        await disposed;
+    }
 }

@@ -61,6 +61,40 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public void A_worker_configuration_survives_its_trip_through_the_environment()
+    {
+        var config = new Hosting.WorkerConfig
+        {
+            Role = Hosting.WorkerRole.Rdp,
+            CountersPath = "/dev/shm/intercom-x.counters",
+            Listen = "[::]:5004",
+            Peers = ["192.0.2.1:5004", "[2001:db8::1]:6000"],
+            SampleRate = 48_000,
+            Channels = 2,
+            Codec = new Codecs.CodecOptions { Codec = Codecs.AudioCodec.Pcm, FrameDuration = TimeSpan.FromMilliseconds(2.5), Bitrate = 64_000 },
+            JitterBuffer = new Jitter.JitterBufferOptions { TargetDelay = TimeSpan.FromMilliseconds(25) },
+            RateControl = new RateControlOptions { MinBitrate = 16_000, Enabled = false },
+            PeerTimeout = TimeSpan.FromSeconds(3),
+            Audio = "out.wav",
+            JackClientName = "a-rdp",
+            Restarted = true,
+            Standby = true,
+            MinimumLogLevel = 2,
+        };
+        var back = Hosting.WorkerConfig.FromJson(config.ToJson());
+        Assert.Equal(config with { Peers = back.Peers }, back);
+        Assert.Equal(config.Peers, back.Peers);
+        Assert.Throws<System.Text.Json.JsonException>(() => Hosting.WorkerConfig.FromJson("{\"Role\": \"Nobody\"}"));
+    }
+
+    [Theory]
+    [InlineData("3\tInterCom.Core.X\tsomething failed", Microsoft.Extensions.Logging.LogLevel.Warning, "InterCom.Core.X", "something failed")]
+    [InlineData("Unhandled exception. System.Exception: boom", Microsoft.Extensions.Logging.LogLevel.Warning, "", "Unhandled exception. System.Exception: boom")]
+    [InlineData("9\tcategory\tlevel out of range", Microsoft.Extensions.Logging.LogLevel.Warning, "", "9\tcategory\tlevel out of range")]
+    public void A_worker_log_line_is_read_back_or_passed_on_whole(string line, Microsoft.Extensions.Logging.LogLevel level, string category, string message)
+        => Assert.Equal((level, category, message), Hosting.WorkerLog.Parse(line));
+
+    [Fact]
     public void Ten_percent_loss_lowers_the_bitrate_and_turns_fec_on_within_a_few_reports_and_a_clean_link_restores_them()
     {
         var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);

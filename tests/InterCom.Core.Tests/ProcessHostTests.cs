@@ -163,6 +163,28 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
         Assert.Equal(0, host.SenderProcessId);
     }
 
+    [Fact]
+    public async Task A_collision_seen_by_a_receiving_process_changes_the_sending_half_s_ssrc()
+    {
+        string name = $"collision-{Environment.ProcessId}";
+        await using var session = new VoiceSession(new VoiceSessionOptions
+        {
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = [new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort())],
+            CountersName = name,
+        });
+        session.Start(new ToneSource(440, session.Format), null);
+        using var elsewhere = FlowControl.FlowControlCounters.Open(FlowControl.FlowControlCounters.PathFor(name)); // as the receiving worker maps it
+        await WaitUntilAsync(() => elsewhere.CesSsrc == session.Sender.Ssrc, "the sending half never published its SSRC");
+        uint before = session.Sender.Ssrc;
+
+        elsewhere.RequestSsrcChange();
+
+        await WaitUntilAsync(() => session.Sender.Ssrc != before, "the sending half kept its SSRC");
+        await WaitUntilAsync(() => elsewhere.CesSsrc == session.Sender.Ssrc, "the new SSRC was not published");
+        Assert.NotEqual(before, elsewhere.CesSsrc);
+    }
+
     [GeneratedRegex(@"sending pid (\d+), receiving pid (\d+)")]
     private static partial Regex PidsLine();
 

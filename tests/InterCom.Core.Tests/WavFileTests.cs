@@ -34,6 +34,68 @@ public sealed class WavFileTests
     }
 
     [Fact]
+    public void Append_continues_a_file_whose_writer_died_keeping_every_whole_frame()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "continued.wav");
+        var format = AudioFormat.Mono48k;
+        var first = new float[30_000];
+        var second = new float[9_600];
+        new ToneSource(300, format).Read(first, CancellationToken.None);
+        new ToneSource(500, format).Read(second, CancellationToken.None);
+        using (var sink = new WavFileSink(path, format))
+        {
+            sink.Write(first, CancellationToken.None);
+        }
+
+        // As a killed writer leaves it: the header counts only the first 0.5 s, and half a sample trails.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 40;
+            file.Write(BitConverter.GetBytes(24_000 * 2));
+            file.Position = file.Length;
+            file.WriteByte(0x7f);
+        }
+
+        using (var sink = WavFileSink.Append(path, format))
+        {
+            Assert.Equal(first.Length, sink.FramesWritten);
+            sink.Write(second, CancellationToken.None);
+        }
+
+        float[] all = WavFileSource.ReadAll(path);
+        Assert.Equal(first.Length + second.Length, all.Length);
+        Assert.Equal(first[^1], all[first.Length - 1], 1 / 32767f);
+        Assert.Equal(second[0], all[first.Length], 1 / 32767f);
+        Assert.Equal(second[^1], all[^1], 1 / 32767f);
+    }
+
+    [Fact]
+    public void Append_replaces_a_file_of_another_format_or_no_wav_at_all()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-wav-").FullName;
+        string stereo = Path.Combine(dir, "stereo.wav");
+        using (var sink = new WavFileSink(stereo, new AudioFormat(48_000, 2)))
+        {
+            sink.Write(new float[960], CancellationToken.None);
+        }
+
+        string text = Path.Combine(dir, "notes.wav");
+        File.WriteAllText(text, "not a wav file, but long enough to hold a header of forty-four bytes");
+        foreach (string path in new[] { stereo, text })
+        {
+            using (var sink = WavFileSink.Append(path, AudioFormat.Mono48k))
+            {
+                Assert.Equal(0, sink.FramesWritten);
+                sink.Write(new float[480], CancellationToken.None);
+            }
+
+            using var source = new WavFileSource(path);
+            Assert.Equal(AudioFormat.Mono48k, source.Format);
+            Assert.Equal(480, WavFileSource.ReadAll(path).Length);
+        }
+    }
+
+    [Fact]
     public void The_header_is_valid_while_the_file_is_still_being_written()
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "open.wav");

@@ -22,13 +22,16 @@ internal static class PcmPipe
         minimumSegmentSize: Math.Max(4096, frameBytes),
         useSynchronizationContext: false));
 
-    /// <summary>Writes one frame and flushes, blocking only when the reader applies back-pressure.</summary>
+    /// <summary>
+    /// Writes one frame and flushes, blocking only when the reader applies back-pressure. False when the
+    /// reader has completed, or the wait was cancelled (<see cref="PipeWriter.CancelPendingFlush"/>: stopping).
+    /// </summary>
     public static bool WriteFrame(PipeWriter writer, ReadOnlySpan<float> frame)
     {
         writer.Write(MemoryMarshal.AsBytes(frame));
         ValueTask<FlushResult> flush = writer.FlushAsync();
         FlushResult result = flush.IsCompletedSuccessfully ? flush.Result : flush.AsTask().GetAwaiter().GetResult();
-        return !result.IsCompleted;
+        return !result.IsCompleted && !result.IsCanceled;
     }
 
     /// <summary>

@@ -167,6 +167,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        _pipe.Writer.CancelPendingFlush(); // a playout thread waiting for an application that stopped reading Output
         if (_playoutThread is not null)
         {
             await _playoutEnded.Task.ConfigureAwait(false);
