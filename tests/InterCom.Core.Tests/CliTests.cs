@@ -138,6 +138,7 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--input", "tone:-5"], "--input" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--output", "tone:440"], "--output" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bogus"], "--bogus" },
+        { ["call", "--listen", "0", "--peer", "127.0.0.1:5004", "--processes"], "--listen" },
         { ["demo", "--duration", "0"], "--duration" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
@@ -174,13 +175,16 @@ public sealed class CliTests
         Assert.Contains("/nonexistent/in.wav", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_port_in_use_is_a_runtime_error_saying_so()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the receiving worker fails, and the host reports its reason
+    public async Task A_port_in_use_is_a_runtime_error_saying_so(bool processes)
     {
         using var taken = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)taken.Client.LocalEndPoint!).Port;
         (int code, _, string error) = await IntercomProcess.RunAsync(
-            ["call", "--listen", $"127.0.0.1:{port}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "x.wav")], Timeout);
+            ["call", "--listen", $"127.0.0.1:{port}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "x.wav"),
+             .. processes ? new[] { "--processes" } : []], Timeout);
         Assert.Equal(1, code);
         Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
     }

@@ -22,7 +22,9 @@ public sealed class PackageTests
         }
 
         string feed = Path.Combine(work, "feed");
-        await RunAsync("dotnet", ["pack", Path.Combine(copy, "src", "InterCom.Core"), "-c", "Release", "-o", feed], work);
+        // A version of its own: the machine's package cache may hold an older build under the real one.
+        string version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+        await RunAsync("dotnet", ["pack", Path.Combine(copy, "src", "InterCom.Core"), "-c", "Release", "-o", feed, $"-p:Version={version}"], work);
         string package = Assert.Single(Directory.GetFiles(feed, "InterCom.Core.*.nupkg"));
         Assert.Single(Directory.GetFiles(feed, "InterCom.Core.*.snupkg"));
 
@@ -61,22 +63,65 @@ public sealed class PackageTests
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <ImplicitUsings>enable</ImplicitUsings>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="InterCom.Core" Version="*" />
+                <PackageReference Include="InterCom.Core" Version="VERSION" />
               </ItemGroup>
             </Project>
-            """);
+            """.Replace("VERSION", version, StringComparison.Ordinal));
+        // It runs a call as two worker processes, with nothing in Main for them: the package alone
+        // makes the app's re-entry a worker (startup hook), and a session in the app is the peer.
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using System.Net;
+            using System.Net.Sockets;
             using InterCom.Core.Audio;
             using InterCom.Core.Hosting;
-            await using var session = new VoiceSession(new VoiceSessionOptions());
-            System.Console.WriteLine(session.Format);
+
+            int port;
+            using (var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
+            {
+                port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
+            }
+
+            var hostListen = new IPEndPoint(IPAddress.Loopback, port);
+            await using var peer = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [hostListen] });
+            peer.Start(new ToneSource(660, peer.Format), new WavFileSink(Path.Combine(AppContext.BaseDirectory, "peer.wav"), peer.Format));
+            await using (var host = new ProcessHost(new ProcessHostOptions
+            {
+                Session = new VoiceSessionOptions { ListenEndPoint = hostListen, Peers = [peer.LocalEndPoint] },
+                Input = "tone:440",
+                Output = Path.Combine(AppContext.BaseDirectory, "host.wav"),
+                StandbyWorkers = false,
+            }))
+            {
+                await host.StartAsync();
+                await Task.Delay(2500);
+                var counters = host.GetFlowControl();
+                Console.WriteLine($"app {Environment.ProcessId} workers {host.SenderProcessId} {host.ReceiverProcessId} sent {counters.Ces.PacketsSent} received {counters.Rdp.PacketsReceived}");
+            }
+
+            Console.WriteLine($"peer received {peer.GetStatistics().Peers.Sum(p => p.PacketsReceived)}");
             """);
         await RunAsync("dotnet", ["build", app, "-c", "Release"], work);
+        string output = await RunAsync("dotnet", [Path.Combine(app, "bin", "Release", "net10.0", "App.dll")], work);
+        string cached = Path.Combine(
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "intercom.core",
+            version);
+        if (Directory.Exists(cached))
+        {
+            Directory.Delete(cached, recursive: true); // test builds do not pile up in the machine's cache
+        }
+
+        var run = System.Text.RegularExpressions.Regex.Match(output, @"app (\d+) workers (\d+) (\d+) sent (\d+) received (\d+)\s+peer received (\d+)");
+        Assert.True(run.Success, output);
+        long Number(int group) => long.Parse(run.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(3, new[] { Number(1), Number(2), Number(3) }.Distinct().Count()); // two workers beside the app
+        Assert.True(Number(4) > 0 && Number(5) > 0 && Number(6) > 0, output);          // both directions carried packets
     }
 
-    private static async Task RunAsync(string fileName, string[] args, string directory)
+    private static async Task<string> RunAsync(string fileName, string[] args, string directory)
     {
         var info = new ProcessStartInfo(fileName) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args)
@@ -91,6 +136,7 @@ public sealed class PackageTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', args)} failed:\n{await output}\n{await error}");
+        return await output;
     }
 
     private static string FindRepositoryRoot()

@@ -137,15 +137,19 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
         int receiver = int.Parse(pids.Groups[2].Value, CultureInfo.InvariantCulture);
         Assert.True(IsAlive(sender) && IsAlive(receiver), call.StandardError);
 
+        Assert.Contains(sender, WorkersOf(session));
+        Assert.Contains(receiver, WorkersOf(session));
         call.KillAlone();
         var gone = Stopwatch.StartNew();
-        while ((IsAlive(sender) || IsAlive(receiver)) && gone.Elapsed < TimeSpan.FromSeconds(10))
+        while (WorkersOf(session).Count > 0 && gone.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(20);
         }
 
+        output.WriteLine($"workers gone {gone.Elapsed.TotalMilliseconds:F0} ms after the host was killed");
         Assert.False(IsAlive(sender), "the sending worker outlived its killed host");
         Assert.False(IsAlive(receiver), "the receiving worker outlived its killed host");
+        Assert.Empty(WorkersOf(session)); // the standby workers too
         Assert.False(File.Exists(FlowControl.FlowControlCounters.PathFor(session)), "the workers left the counters file behind");
     }
 
@@ -187,6 +191,33 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"sending pid (\d+), receiving pid (\d+)")]
     private static partial Regex PidsLine();
+
+    /// <summary>The live worker processes (running or standby) of the call whose counters are named <paramref name="session"/>.</summary>
+    private static List<int> WorkersOf(string session)
+    {
+        string counters = FlowControl.FlowControlCounters.PathFor(session);
+        var workers = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && IsAlive(pid))
+            {
+                try
+                {
+                    string environment = File.ReadAllText(Path.Combine(dir, "environ"));
+                    if (environment.Contains(Hosting.WorkerConfig.EnvironmentVariable + "=", StringComparison.Ordinal) && environment.Contains(counters, StringComparison.Ordinal))
+                    {
+                        workers.Add(pid);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or not ours to read.
+                }
+            }
+        }
+
+        return workers;
+    }
 
     /// <summary>Whether the process runs: it exists and is not a zombie waiting to be reaped.</summary>
     private static bool IsAlive(int pid)
