@@ -35,34 +35,13 @@ public readonly record struct RtpHeader(byte PayloadType, ushort SequenceNumber,
         header = default;
         payloadOffset = 0;
         payloadLength = 0;
-        if (datagram.Length < FixedSize || (datagram[0] >> 6) != Version || IsRtcp(datagram))
+        int offset = HeaderLength(datagram);
+        if (offset < 0)
         {
             return false;
         }
 
         bool padding = (datagram[0] & 0x20) != 0;
-        bool extension = (datagram[0] & 0x10) != 0;
-        int offset = FixedSize + (4 * (datagram[0] & 0x0F));
-        if (offset > datagram.Length)
-        {
-            return false;
-        }
-
-        if (extension)
-        {
-            if (offset + 4 > datagram.Length)
-            {
-                return false;
-            }
-
-            int words = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);
-            offset += 4 + (4 * words);
-            if (offset > datagram.Length)
-            {
-                return false;
-            }
-        }
-
         int end = datagram.Length;
         if (padding)
         {
@@ -84,6 +63,32 @@ public readonly record struct RtpHeader(byte PayloadType, ushort SequenceNumber,
         payloadOffset = offset;
         payloadLength = end - offset;
         return true;
+    }
+
+    /// <summary>
+    /// The length of the header (fixed part, CSRCs and extension): where the payload, or SRTP's encrypted
+    /// part, begins; -1 when the datagram is no RTP packet or the header does not fit in it. Padding is
+    /// not looked at (under SRTP it is encrypted).
+    /// </summary>
+    public static int HeaderLength(ReadOnlySpan<byte> datagram)
+    {
+        if (datagram.Length < FixedSize || (datagram[0] >> 6) != Version || IsRtcp(datagram))
+        {
+            return -1;
+        }
+
+        int offset = FixedSize + (4 * (datagram[0] & 0x0F));
+        if ((datagram[0] & 0x10) != 0)
+        {
+            if (offset + 4 > datagram.Length)
+            {
+                return -1;
+            }
+
+            offset += 4 + (4 * BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]));
+        }
+
+        return offset <= datagram.Length ? offset : -1;
     }
 
     /// <summary>Whether <paramref name="datagram"/> looks like RTCP rather than RTP (RFC 5761 section 4).</summary>

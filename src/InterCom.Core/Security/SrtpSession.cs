@@ -1,0 +1,343 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using InterCom.Core.Rtp;
+
+namespace InterCom.Core.Security;
+
+/// <summary>What became of a protected datagram that came in.</summary>
+internal enum SrtpResult
+{
+    /// <summary>Authentic and new: the plaintext is in the output.</summary>
+    Ok,
+
+    /// <summary>Not an SRTP or SRTCP packet (too short, bad header).</summary>
+    Malformed,
+
+    /// <summary>The tag did not verify: wrong key, tampered, or not ours.</summary>
+    Authentication,
+
+    /// <summary>Authentic once already, or older than the replay window.</summary>
+    Replay,
+}
+
+/// <summary>
+/// SRTP and SRTCP with AEAD_AES_128_GCM (RFC 7714) for one call: the session keys derived from the
+/// pre-shared <see cref="SrtpMasterKey"/> (RFC 3711 section 4.3), protection of what we send (rollover
+/// counter across sequence wrap, SRTCP index per SSRC), and unprotection of what comes in, with a
+/// 64-packet replay window per source (RFC 3711 section 3.3.2). Every party uses the same key, so IVs
+/// stay unique only while SSRCs differ: ours are random and change on a collision (RFC 3550 section 8.2).
+/// </summary>
+/// <remarks>
+/// Threads: <see cref="ProtectRtp"/> from the one sending thread; <see cref="ProtectRtcp"/> from any
+/// (serialised inside: reports come from the encoding and the playout threads);
+/// <see cref="UnprotectRtp"/> and <see cref="UnprotectRtcp"/> from the one receive thread. Nothing is
+/// allocated per packet except for a packet that fails to authenticate (the exception AesGcm throws).
+/// </remarks>
+internal sealed class SrtpSession : IDisposable
+{
+    public const int TagLength = 16;
+
+    /// <summary>What SRTCP adds to an RTCP packet: the tag and the E flag with the 31-bit index.</summary>
+    public const int SrtcpOverhead = TagLength + 4;
+
+    private const int ReplayWindow = 64;
+    private const int MaxSources = 256;
+    private const uint EncryptedFlag = 0x8000_0000;
+
+    private readonly AesGcm _rtpSend;
+    private readonly AesGcm _rtpReceive;
+    private readonly AesGcm _rtcpSend;
+    private readonly AesGcm _rtcpReceive;
+    private readonly byte[] _rtpSalt = new byte[SrtpMasterKey.SaltLength];
+    private readonly byte[] _rtcpSalt = new byte[SrtpMasterKey.SaltLength];
+    private readonly Dictionary<uint, Replay> _rtpSources = [];
+    private readonly Dictionary<uint, Replay> _rtcpSources = [];
+    private readonly Lock _rtcpSendGate = new();
+    private readonly Dictionary<uint, uint> _rtcpSendIndex = [];
+    private uint _sendSsrc;
+    private uint _sendRoc;
+    private ushort _sendSeq;
+    private bool _sending;
+
+    public SrtpSession(SrtpMasterKey key)
+        : this(key.Key, key.Salt)
+    {
+    }
+
+    /// <summary>From a master key and salt (any AES key size; a salt of at most 14 bytes).</summary>
+    internal SrtpSession(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
+    {
+        Span<byte> rtpKey = stackalloc byte[masterKey.Length];
+        Span<byte> rtcpKey = stackalloc byte[masterKey.Length];
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtpEncryption, rtpKey);
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtpSalt, _rtpSalt);
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtcpEncryption, rtcpKey);
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtcpSalt, _rtcpSalt);
+        (_rtpSend, _rtpReceive, _rtcpSend, _rtcpReceive) = (new(rtpKey, TagLength), new(rtpKey, TagLength), new(rtcpKey, TagLength), new(rtcpKey, TagLength));
+        CryptographicOperations.ZeroMemory(rtpKey);
+        CryptographicOperations.ZeroMemory(rtcpKey);
+    }
+
+    /// <summary>For the RFC 7714 test vectors, which give session keys and salts directly.</summary>
+    internal static SrtpSession FromSessionKeys(ReadOnlySpan<byte> rtpKey, ReadOnlySpan<byte> rtpSalt, ReadOnlySpan<byte> rtcpKey, ReadOnlySpan<byte> rtcpSalt)
+        => new(rtpKey, rtpSalt, rtcpKey, rtcpSalt);
+
+    private SrtpSession(ReadOnlySpan<byte> rtpKey, ReadOnlySpan<byte> rtpSalt, ReadOnlySpan<byte> rtcpKey, ReadOnlySpan<byte> rtcpSalt)
+    {
+        rtpSalt.CopyTo(_rtpSalt);
+        rtcpSalt.CopyTo(_rtcpSalt);
+        (_rtpSend, _rtpReceive, _rtcpSend, _rtcpReceive) = (new(rtpKey, TagLength), new(rtpKey, TagLength), new(rtcpKey, TagLength), new(rtcpKey, TagLength));
+    }
+
+    /// <summary>
+    /// Encrypts the payload of the RTP packet in <c>packet[..length]</c> in place and appends the tag;
+    /// returns the new length (<paramref name="length"/> + 16). <paramref name="packet"/> must have room.
+    /// </summary>
+    /// <exception cref="ArgumentException">The packet is no RTP packet, or there is no room for the tag.</exception>
+    public int ProtectRtp(Span<byte> packet, int length)
+    {
+        int header = RtpHeader.HeaderLength(packet[..length]);
+        if (header < 0 || packet.Length < length + TagLength)
+        {
+            throw new ArgumentException("Not an RTP packet, or no room for the SRTP tag.", nameof(packet));
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
+        if (!_sending || ssrc != _sendSsrc)
+        {
+            (_sending, _sendSsrc, _sendRoc) = (true, ssrc, 0); // a new stream starts its rollover count at 0
+        }
+        else if (seq < _sendSeq && _sendSeq - seq > 0x8000)
+        {
+            _sendRoc++; // the sequence number wrapped
+        }
+
+        _sendSeq = seq;
+        Span<byte> iv = stackalloc byte[12];
+        RtpIv(iv, _rtpSalt, ssrc, _sendRoc, seq);
+        Span<byte> payload = packet[header..length];
+        _rtpSend.Encrypt(iv, payload, payload, packet.Slice(length, TagLength), packet[..header]);
+        return length + TagLength;
+    }
+
+    /// <summary>Protects one RTCP (compound) packet into <paramref name="output"/> (at least 20 bytes longer); returns its length.</summary>
+    /// <exception cref="ArgumentException">Shorter than an RTCP header with SSRC, or no room.</exception>
+    public int ProtectRtcp(ReadOnlySpan<byte> rtcp, Span<byte> output)
+    {
+        if (rtcp.Length < 8 || output.Length < rtcp.Length + SrtcpOverhead)
+        {
+            throw new ArgumentException("Not an RTCP packet, or no room for the SRTCP trailer.", nameof(rtcp));
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(rtcp[4..]);
+        uint index;
+        lock (_rtcpSendGate)
+        {
+            if (!_rtcpSendIndex.TryGetValue(ssrc, out index) && _rtcpSendIndex.Count >= MaxSources)
+            {
+                _rtcpSendIndex.Clear(); // only our own SSRCs land here: one, or a few after collisions
+            }
+
+            _rtcpSendIndex[ssrc] = (index + 1) & ~EncryptedFlag;
+            Span<byte> iv = stackalloc byte[12];
+            RtcpIv(iv, _rtcpSalt, ssrc, index);
+            Span<byte> aad = stackalloc byte[12];
+            rtcp[..8].CopyTo(aad);
+            BinaryPrimitives.WriteUInt32BigEndian(aad[8..], EncryptedFlag | index);
+            rtcp[..8].CopyTo(output);
+            int end = rtcp.Length;
+            _rtcpSend.Encrypt(iv, rtcp[8..], output[8..end], output.Slice(end, TagLength), aad);
+            aad[8..].CopyTo(output[(end + TagLength)..]);
+            return end + SrtcpOverhead;
+        }
+    }
+
+    /// <summary>For the RFC 7714 test vectors: the SRTCP index the next packet from <paramref name="ssrc"/> gets.</summary>
+    internal void SetNextRtcpIndex(uint ssrc, uint index)
+    {
+        lock (_rtcpSendGate)
+        {
+            _rtcpSendIndex[ssrc] = index;
+        }
+    }
+
+    /// <summary>Checks and decrypts one SRTP packet into <paramref name="output"/> (at least as long); <paramref name="length"/> is the RTP packet's.</summary>
+    public SrtpResult UnprotectRtp(ReadOnlySpan<byte> datagram, Span<byte> output, out int length)
+    {
+        length = 0;
+        int header = RtpHeader.HeaderLength(datagram);
+        if (header < 0 || datagram.Length < header + TagLength || output.Length < datagram.Length)
+        {
+            return SrtpResult.Malformed;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(datagram[8..]);
+        ushort seq = BinaryPrimitives.ReadUInt16BigEndian(datagram[2..]);
+        _rtpSources.TryGetValue(ssrc, out Replay? replay);
+        long index = replay is null ? seq : EstimateIndex(replay.Highest, seq);
+        if (index < 0 || (replay is not null && replay.Seen(index)))
+        {
+            return SrtpResult.Replay;
+        }
+
+        Span<byte> iv = stackalloc byte[12];
+        RtpIv(iv, _rtpSalt, ssrc, (uint)(index >> 16), seq);
+        int end = datagram.Length - TagLength;
+        try
+        {
+            _rtpReceive.Decrypt(iv, datagram[header..end], datagram[end..], output[header..end], datagram[..header]);
+        }
+        catch (CryptographicException)
+        {
+            return SrtpResult.Authentication;
+        }
+
+        datagram[..header].CopyTo(output);
+        Remember(_rtpSources, ssrc, replay, index);
+        length = end;
+        return SrtpResult.Ok;
+    }
+
+    /// <summary>Checks and decrypts one SRTCP packet into <paramref name="output"/> (at least as long); <paramref name="length"/> is the RTCP packet's.</summary>
+    public SrtpResult UnprotectRtcp(ReadOnlySpan<byte> datagram, Span<byte> output, out int length)
+    {
+        length = 0;
+        if (datagram.Length < 8 + SrtcpOverhead || (datagram[0] >> 6) != 2 || !RtpHeader.IsRtcp(datagram) || output.Length < datagram.Length)
+        {
+            return SrtpResult.Malformed;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]);
+        uint word = BinaryPrimitives.ReadUInt32BigEndian(datagram[^4..]);
+        long index = word & ~EncryptedFlag;
+        _rtcpSources.TryGetValue(ssrc, out Replay? replay);
+        if (replay is not null && replay.Seen(index))
+        {
+            return SrtpResult.Replay;
+        }
+
+        Span<byte> iv = stackalloc byte[12];
+        RtcpIv(iv, _rtcpSalt, ssrc, (uint)index);
+        int end = datagram.Length - SrtcpOverhead;
+        ReadOnlySpan<byte> tag = datagram.Slice(end, TagLength);
+        try
+        {
+            if ((word & EncryptedFlag) != 0)
+            {
+                Span<byte> aad = stackalloc byte[12];
+                datagram[..8].CopyTo(aad);
+                datagram[^4..].CopyTo(aad[8..]);
+                _rtcpReceive.Decrypt(iv, datagram[8..end], tag, output[8..end], aad);
+                datagram[..8].CopyTo(output);
+            }
+            else
+            {
+                // Authenticated only (RFC 7714 section 9.2): the whole packet and the index word are associated data.
+                Span<byte> aad = output[..(end + 4)];
+                datagram[..end].CopyTo(aad);
+                datagram[^4..].CopyTo(aad[end..]);
+                _rtcpReceive.Decrypt(iv, [], tag, [], aad);
+            }
+        }
+        catch (CryptographicException)
+        {
+            return SrtpResult.Authentication;
+        }
+
+        Remember(_rtcpSources, ssrc, replay, index);
+        length = end;
+        return SrtpResult.Ok;
+    }
+
+    public void Dispose()
+    {
+        _rtpSend.Dispose();
+        _rtpReceive.Dispose();
+        _rtcpSend.Dispose();
+        _rtcpReceive.Dispose();
+    }
+
+    /// <summary>RFC 7714 section 8.1: (00 00 || SSRC || ROC || SEQ) XOR salt.</summary>
+    internal static void RtpIv(Span<byte> iv, ReadOnlySpan<byte> salt, uint ssrc, uint roc, ushort seq)
+    {
+        iv[..2].Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(iv[2..], ssrc);
+        BinaryPrimitives.WriteUInt32BigEndian(iv[6..], roc);
+        BinaryPrimitives.WriteUInt16BigEndian(iv[10..], seq);
+        Xor(iv, salt);
+    }
+
+    /// <summary>RFC 7714 section 9.1: (00 00 || SSRC || 00 00 || 0 || SRTCP index) XOR salt.</summary>
+    internal static void RtcpIv(Span<byte> iv, ReadOnlySpan<byte> salt, uint ssrc, uint index)
+    {
+        iv[..2].Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(iv[2..], ssrc);
+        iv[6..8].Clear();
+        BinaryPrimitives.WriteUInt32BigEndian(iv[8..], index & ~EncryptedFlag);
+        Xor(iv, salt);
+    }
+
+    /// <summary>RFC 3711 section 3.3.1: the packet index closest to the highest one seen, from a 16-bit sequence number.</summary>
+    internal static long EstimateIndex(long highest, ushort seq)
+    {
+        long roc = highest >> 16;
+        int last = (int)(highest & 0xFFFF);
+        long v = last < 0x8000
+            ? (seq - last > 0x8000 ? roc - 1 : roc)
+            : (last - 0x8000 > seq ? roc + 1 : roc);
+        return v < 0 ? -1 : (v << 16) | seq;
+    }
+
+    private static void Xor(Span<byte> iv, ReadOnlySpan<byte> salt)
+    {
+        for (int i = 0; i < iv.Length; i++)
+        {
+            iv[i] ^= salt[i];
+        }
+    }
+
+    private static void Remember(Dictionary<uint, Replay> sources, uint ssrc, Replay? replay, long index)
+    {
+        if (replay is null)
+        {
+            if (sources.Count >= MaxSources)
+            {
+                sources.Clear(); // only authenticated sources get here: a call never has this many
+            }
+
+            sources[ssrc] = replay = new Replay(index);
+            return;
+        }
+
+        replay.Accept(index);
+    }
+
+    /// <summary>The highest index accepted from one source and which of the 63 before it were.</summary>
+    private sealed class Replay(long first)
+    {
+        private ulong _window = 1;
+
+        public long Highest { get; private set; } = first;
+
+        public bool Seen(long index)
+        {
+            long behind = Highest - index;
+            return behind >= 0 && (behind >= ReplayWindow || (_window & (1UL << (int)behind)) != 0);
+        }
+
+        public void Accept(long index)
+        {
+            long ahead = index - Highest;
+            if (ahead > 0)
+            {
+                _window = ahead >= ReplayWindow ? 1 : (_window << (int)ahead) | 1;
+                Highest = index;
+            }
+            else
+            {
+                _window |= 1UL << (int)-ahead;
+            }
+        }
+    }
+}
