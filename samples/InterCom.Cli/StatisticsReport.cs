@@ -73,7 +73,13 @@ internal static class StatisticsReport
         json.WriteNumber("unknownPayloadType", stats.PacketsUnknownPayloadType);
         json.WriteNumber("ssrcConflict", stats.PacketsSsrcConflict);
         json.WriteNumber("removedPeer", stats.PacketsFromRemovedPeers);
+        json.WriteNumber("authentication", stats.PacketsFailedAuthentication);
+        json.WriteNumber("replay", stats.PacketsReplayed);
+        json.WriteNumber("unknownSource", stats.PacketsFromUnknownSources);
+        json.WriteNumber("probation", stats.PacketsInProbation);
         json.WriteEndObject();
+        json.WriteBoolean("encrypted", stats.Encrypted);
+        json.WriteNumber("rtcpReceived", stats.RtcpPacketsReceived);
         json.WriteStartObject("flowControl");
         json.WriteNumber("roundTripMs", Math.Round(stats.RoundTripMs, 2));
         json.WriteNumber("remoteLossPercent", Math.Round(stats.RemoteLossPercent, 1));

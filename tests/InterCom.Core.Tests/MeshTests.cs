@@ -141,6 +141,8 @@ public sealed class MeshTests
         await using var c = new VoiceSession(options);
         b.AddPeer(a.LocalEndPoint);
         c.AddPeer(a.LocalEndPoint);
+        a.AddPeer(b.LocalEndPoint); // a hears only its peers (it sends nothing: no source)
+        a.AddPeer(c.LocalEndPoint);
         string wav = Path.Combine(dir, "a.wav");
         a.Start(null, new WavFileSink(wav, a.Format));
         b.Start(new ToneSource(500, b.Format), null);

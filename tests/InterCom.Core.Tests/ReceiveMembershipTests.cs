@@ -20,7 +20,7 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
     private static readonly SocketAddress Self = new IPEndPoint(IPAddress.Loopback, 6000).Serialize();
     private readonly ReceiveDecodePlay _receiver;
     private int _collisions;
-    private ushort _sequence;
+    private readonly Dictionary<uint, ushort> _sequences = [];
 
     public ReceiveMembershipTests()
     {
@@ -33,8 +33,8 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
     [Fact]
     public void Each_new_ssrc_becomes_a_sender_and_a_bye_from_its_address_releases_it()
     {
-        SendRtp(Alice, 1);
-        SendRtp(Bob, 2);
+        StartStream(Alice, 1);
+        StartStream(Bob, 2);
         Assert.Equal(2, Active().Length);
 
         SendBye(Alice, 1);
@@ -44,14 +44,14 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
         Assert.Contains(peers, p => p.Ssrc == 1 && p.HasLeft && p.PacketsReceived == 1);
         Assert.Equal(1, _receiver.SendersLeft);
 
-        SendRtp(Alice, 1); // it comes back: a new stream
+        StartStream(Alice, 1); // it comes back: a new stream
         Assert.Equal(2, Active().Length);
     }
 
     [Fact]
     public void A_bye_from_another_address_cannot_end_a_stream()
     {
-        SendRtp(Alice, 1);
+        StartStream(Alice, 1);
         SendBye(Bob, 1);
         Assert.Single(Active());
         Assert.Equal(0, _receiver.SendersLeft);
@@ -60,7 +60,7 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
     [Fact]
     public void A_known_ssrc_from_a_second_address_is_dropped_and_counted()
     {
-        SendRtp(Alice, 7);
+        StartStream(Alice, 7);
         SendRtp(Bob, 7);
         SendRtp(Bob, 7);
         var sender = Assert.Single(Active());
@@ -82,24 +82,57 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
     [Fact]
     public void A_removed_peer_is_released_and_ignored_until_readmitted()
     {
-        SendRtp(Alice, 1);
+        StartStream(Alice, 1);
         _receiver.Forget(Alice);
         Assert.Empty(Active());
         SendRtp(Alice, 1);
         Assert.Empty(Active());
         Assert.Equal(1, _receiver.PacketsFromRemovedPeers);
         _receiver.Readmit(Alice);
-        SendRtp(Alice, 1);
+        StartStream(Alice, 1);
         Assert.Single(Active());
     }
 
     [Fact]
     public void Malformed_rtcp_is_counted_and_changes_nothing()
     {
-        SendRtp(Alice, 1);
+        StartStream(Alice, 1);
         _receiver.OnDatagram([0x81, 203, 0, 9, 0, 0, 0, 1], Alice); // BYE whose length runs past the end
         Assert.Single(Active());
         Assert.Equal(1, _receiver.PacketsMalformed);
+    }
+
+    [Fact]
+    public void A_new_source_is_taken_only_after_consecutive_sequence_numbers()
+    {
+        for (uint ssrc = 10; ssrc < 20; ssrc++)
+        {
+            SendRtp(Alice, ssrc, sequence: (ushort)(ssrc * 7));
+            SendRtp(Alice, ssrc, sequence: (ushort)(ssrc * 7 + 2)); // not the next one: still on probation
+        }
+
+        Assert.Empty(Active());
+        Assert.Equal(20, _receiver.PacketsInProbation);
+
+        SendRtp(Alice, 10, sequence: 73); // follows the last one, 72: proven
+        Assert.Equal(10u, Assert.Single(Active()).Ssrc);
+        Assert.Equal(1, Assert.Single(Active()).PacketsReceived);
+    }
+
+    [Fact]
+    public async Task Only_the_peers_hosts_are_heard_whatever_their_port()
+    {
+        var peerAtOtherPort = new IPEndPoint(IPAddress.Parse("10.0.0.1"), 6000).Serialize();
+        var options = new ReceiveOptions(() => OwnSsrc, _ => false, () => { }, TimeSpan.FromSeconds(5), IsPeerAddress: a => Transport.UdpTransport.SameHost(a, Alice));
+        await using var receiver = new ReceiveDecodePlay(AudioFormat.Mono48k, new CodecOptions { Codec = AudioCodec.Pcm }, new JitterBufferOptions(), options, NullLogger.Instance);
+        for (ushort seq = 0; seq < 3; seq++)
+        {
+            receiver.OnDatagram(Packet(5, seq), Bob);
+            receiver.OnDatagram(Packet(6, seq), peerAtOtherPort);
+        }
+
+        Assert.Equal(3, receiver.PacketsFromUnknownSources);
+        Assert.Equal(6u, Assert.Single(receiver.GetPeerStatistics()).Ssrc);
     }
 
     [Fact]
@@ -115,11 +148,25 @@ public sealed class ReceiveMembershipTests : IAsyncDisposable
 
     private Diagnostics.PeerStatistics[] Active() => [.. _receiver.GetPeerStatistics().Where(p => !p.HasLeft)];
 
-    private void SendRtp(SocketAddress from, uint ssrc)
+    /// <summary>Two packets in a row: a new source passes probation (RFC 3550 A.1) with the second.</summary>
+    private void StartStream(SocketAddress from, uint ssrc)
+    {
+        SendRtp(from, ssrc);
+        SendRtp(from, ssrc);
+    }
+
+    private void SendRtp(SocketAddress from, uint ssrc, ushort? sequence = null)
+    {
+        ushort seq = sequence ?? (_sequences.TryGetValue(ssrc, out ushort last) ? (ushort)(last + 1) : (ushort)0);
+        _sequences[ssrc] = seq;
+        _receiver.OnDatagram(Packet(ssrc, seq), from);
+    }
+
+    private static byte[] Packet(uint ssrc, ushort seq)
     {
         var packet = new byte[12 + 960];
-        new RtpHeader(96, _sequence++, (uint)(_sequence * 480), ssrc, false).Write(packet);
-        _receiver.OnDatagram(packet, from);
+        new RtpHeader(96, seq, (uint)(seq * 480), ssrc, false).Write(packet);
+        return packet;
     }
 
     private void SendBye(SocketAddress from, uint ssrc)

@@ -31,4 +31,23 @@ public sealed record SessionStatistics(
     double RoundTripMs = 0,
     double RemoteLossPercent = 0,
     int TargetBitrate = 0,
-    bool FecEnabled = false);
+    bool FecEnabled = false)
+{
+    /// <summary>Datagrams dropped because their SRTP/SRTCP tag did not verify (wrong key, tampered, forged).</summary>
+    public long PacketsFailedAuthentication { get; init; }
+
+    /// <summary>Authentic datagrams dropped because they were seen before (or are older than the replay window).</summary>
+    public long PacketsReplayed { get; init; }
+
+    /// <summary>Datagrams dropped because they came from an address that is none of the call's peers.</summary>
+    public long PacketsFromUnknownSources { get; init; }
+
+    /// <summary>Packets of new, unauthenticated sources dropped while they proved themselves (RFC 3550 appendix A.1).</summary>
+    public long PacketsInProbation { get; init; }
+
+    /// <summary>RTCP datagrams taken in (reports, BYE).</summary>
+    public long RtcpPacketsReceived { get; init; }
+
+    /// <summary>Whether the call is encrypted and authenticated (SRTP).</summary>
+    public bool Encrypted { get; init; }
+}

@@ -31,6 +31,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly ReceiveDecodePlay _receiver;
     private readonly ILogger _logger;
     private readonly FlowControl.FlowControlCounters _counters;
+    private readonly Security.SrtpSession? _srtp;
     private long _startTimestamp;
     private int _disposed;
 
@@ -48,16 +49,19 @@ public sealed class VoiceSession : IAsyncDisposable
             ? FlowControl.FlowControlCounters.Create(FlowControl.FlowControlCounters.PathFor(name))
             : FlowControl.FlowControlCounters.CreateInProcess();
         UdpTransport? transport = null;
+        _srtp = options.Key is { } key ? new Security.SrtpSession(key) : null;
         try
         {
             _transport = transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
-            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
-            var receive = new ReceiveOptions(() => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout, _counters, _sender.SendToPeers);
+            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl, _srtp);
+            var receive = new ReceiveOptions(
+                () => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout, _counters, _sender.SendToPeers, _sender.IsPeerAddress, _srtp);
             _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, receive, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
         }
         catch
         {
             transport?.Dispose();
+            _srtp?.Dispose();
             _counters.Dispose();
             if (_counters.Path is { } path)
             {
@@ -151,7 +155,15 @@ public sealed class VoiceSession : IAsyncDisposable
             _receiver.RoundTripMicros / 1000.0,
             _receiver.RemoteFractionLost * 100 / 256.0,
             (int)sending.TargetBitrate,
-            sending.FecEnabled);
+            sending.FecEnabled)
+        {
+            PacketsFailedAuthentication = _receiver.PacketsFailedAuthentication,
+            PacketsReplayed = _receiver.PacketsReplayed,
+            PacketsFromUnknownSources = _receiver.PacketsFromUnknownSources,
+            PacketsInProbation = _receiver.PacketsInProbation,
+            RtcpPacketsReceived = _receiver.RtcpPacketsReceived,
+            Encrypted = _srtp is not null,
+        };
     }
 
     /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
@@ -179,6 +191,7 @@ public sealed class VoiceSession : IAsyncDisposable
         _transport.Dispose();
         await _sender.DisposeAsync().ConfigureAwait(false);
         await _receiver.DisposeAsync().ConfigureAwait(false);
+        _srtp?.Dispose();
         lock (_countersGate)
         {
             _finalFlowControl = _counters.Snapshot(); // the counters' memory is freed; statistics keep the last values

@@ -45,6 +45,14 @@ public sealed record VoiceSessionOptions
     /// </summary>
     public string? CountersName { get; init; }
 
+    /// <summary>
+    /// The pre-shared key that encrypts and authenticates the call (SRTP and SRTCP with AEAD_AES_128_GCM,
+    /// RFC 7714); every peer must hold the same one. Default <see langword="null"/>: media in the clear
+    /// (still taken only from the peers' addresses, and a new stream only after RFC 3550's probation).
+    /// See docs/security.md.
+    /// </summary>
+    public Security.SrtpMasterKey? Key { get; init; }
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 

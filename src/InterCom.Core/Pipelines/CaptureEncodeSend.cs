@@ -33,6 +33,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private int _started;
 
     private readonly FlowControlCounters? _counters;
+    private readonly Security.SrtpSession? _srtp;
     private readonly BitrateController? _rate;
     private readonly int _framesPerReport;
     private long _streamPackets;   // frames sent on our stream (each peer's copy counted once), for SR and report cadence
@@ -48,16 +49,17 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     public CaptureEncodeSend(
         AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger,
-        FlowControlCounters? counters = null, RateControlOptions? rateControl = null)
+        FlowControlCounters? counters = null, RateControlOptions? rateControl = null, Security.SrtpSession? srtp = null)
     {
         _counters = counters;
+        _srtp = srtp;
         _framesPerReport = (int)Math.Round(1 / codec.FrameDuration.TotalSeconds); // about one report a second
         Format = format;
         Codec = codec;
         _transport = transport;
         _logger = logger;
         _encoder = AudioCodecFactory.CreateEncoder(format, codec);
-        _packet = new byte[RtpHeader.FixedSize + AudioCodecFactory.MaxPayloadBytes(codec.Codec, format)];
+        _packet = new byte[RtpHeader.FixedSize + AudioCodecFactory.MaxPayloadBytes(codec.Codec, format) + Security.SrtpSession.TagLength];
         if (rateControl is { Enabled: true } && _encoder is OpusAudioEncoder)
         {
             _rate = new BitrateController(rateControl, codec.EffectiveBitrate(format.Channels));
@@ -171,13 +173,29 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     private void SendBye(uint ssrc, string reason) => SendToPeers(_rtcp.AsSpan(0, RtcpWriter.WriteBye(_rtcp, [ssrc], reason)));
 
-    /// <summary>Sends one datagram (RTCP) to every peer; the receiving half sends its reports through this.</summary>
-    internal void SendToPeers(ReadOnlySpan<byte> datagram)
+    /// <summary>Sends one RTCP packet to every peer (as SRTCP when the call is encrypted); the receiving half sends its reports through this.</summary>
+    internal void SendToPeers(ReadOnlySpan<byte> rtcp)
     {
+        Span<byte> protectedRtcp = stackalloc byte[_srtp is null ? 0 : rtcp.Length + Security.SrtpSession.SrtcpOverhead];
+        ReadOnlySpan<byte> datagram = _srtp is null ? rtcp : protectedRtcp[.._srtp.ProtectRtcp(rtcp, protectedRtcp)];
         foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
         {
             _transport.Send(datagram, address);
         }
+    }
+
+    /// <summary>Whether <paramref name="from"/> is one of the peers' hosts (the port may differ: a peer may send from another process).</summary>
+    internal bool IsPeerAddress(SocketAddress from)
+    {
+        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
+        {
+            if (UdpTransport.SameHost(address, from))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -288,7 +306,13 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
         _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
-        ReadOnlySpan<byte> datagram = _packet.AsSpan(0, RtpHeader.FixedSize + payload);
+        int length = RtpHeader.FixedSize + payload;
+        if (_srtp is not null)
+        {
+            length = _srtp.ProtectRtp(_packet, length);
+        }
+
+        ReadOnlySpan<byte> datagram = _packet.AsSpan(0, length);
         _streamPackets++;
         _streamOctets += payload;
         foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))

@@ -8,6 +8,7 @@ using InterCom.Core.Diagnostics;
 using InterCom.Core.Jitter;
 using InterCom.Core.Mixing;
 using InterCom.Core.Rtp;
+using InterCom.Core.Security;
 using InterCom.Core.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -40,6 +41,15 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private long _ssrcConflicts;
     private long _ssrcCollisions;
     private long _ignoredPackets;
+    private long _authenticationFailures;
+    private long _replayed;
+    private long _unknownSources;
+    private long _inProbation;
+    private long _rtcpReceived;
+    private readonly byte[]? _plain;                     // receive thread: the decrypted datagram
+    private readonly Dictionary<uint, (ushort Sequence, int Count)> _probation = []; // receive thread only
+    private const int MinSequential = 2;                 // RFC 3550 appendix A.1
+    private const int MaxProbation = 64;
     private long _sendersLeft;
     private long _roundTripMicros;
     private long _remoteFractionLost;
@@ -57,6 +67,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         _options = options;
         _logger = logger;
         _pipe = PcmPipe.Create(codec.FrameSamples * format.Channels * sizeof(float));
+        _plain = options.Srtp is null ? null : new byte[UdpTransport.MaxDatagram];
     }
 
     public AudioFormat Format { get; }
@@ -78,6 +89,21 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     public long SsrcCollisions => Interlocked.Read(ref _ssrcCollisions);
 
     public long PacketsFromRemovedPeers => Interlocked.Read(ref _ignoredPackets);
+
+    /// <summary>Datagrams whose SRTP/SRTCP tag did not verify (wrong key, tampered, forged).</summary>
+    public long PacketsFailedAuthentication => Interlocked.Read(ref _authenticationFailures);
+
+    /// <summary>Authentic datagrams seen before (or older than the replay window).</summary>
+    public long PacketsReplayed => Interlocked.Read(ref _replayed);
+
+    /// <summary>Datagrams from an address that is none of the call's peers.</summary>
+    public long PacketsFromUnknownSources => Interlocked.Read(ref _unknownSources);
+
+    /// <summary>Packets of a new, unauthenticated SSRC dropped while it proves itself with consecutive sequence numbers (RFC 3550 appendix A.1).</summary>
+    public long PacketsInProbation => Interlocked.Read(ref _inProbation);
+
+    /// <summary>RTCP packets (compound datagrams) taken in.</summary>
+    public long RtcpPacketsReceived => Interlocked.Read(ref _rtcpReceived);
 
     public long SendersLeft => Interlocked.Read(ref _sendersLeft);
 
@@ -206,8 +232,39 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
                 return;
             }
 
+            if (_options.IsPeerAddress is { } isPeer && !isPeer(from))
+            {
+                Interlocked.Increment(ref _unknownSources);
+                return;
+            }
+
+            bool authenticated = false;
+            if (_options.Srtp is { } srtp)
+            {
+                SrtpResult result = RtpHeader.IsRtcp(datagram)
+                    ? srtp.UnprotectRtcp(datagram, _plain, out int plainLength)
+                    : srtp.UnprotectRtp(datagram, _plain, out plainLength);
+                switch (result)
+                {
+                    case SrtpResult.Ok:
+                        datagram = _plain.AsSpan(0, plainLength);
+                        authenticated = true;
+                        break;
+                    case SrtpResult.Authentication:
+                        Interlocked.Increment(ref _authenticationFailures);
+                        return;
+                    case SrtpResult.Replay:
+                        Interlocked.Increment(ref _replayed);
+                        return;
+                    default:
+                        Interlocked.Increment(ref _malformed);
+                        return;
+                }
+            }
+
             if (RtpHeader.IsRtcp(datagram))
             {
+                Interlocked.Increment(ref _rtcpReceived);
                 OnRtcp(datagram, from);
                 return;
             }
@@ -247,6 +304,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
             if (!_bySsrc.TryGetValue(header.Ssrc, out JitterBuffer? sender))
             {
+                if (!authenticated && !PassesProbation(header))
+                {
+                    Interlocked.Increment(ref _inProbation);
+                    return;
+                }
+
                 sender = AddSender(header.Ssrc, codec, from);
             }
             else if (!from.Equals(sender.Source))
@@ -267,6 +330,34 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             Interlocked.Increment(ref _malformed);
             PipelineLog.DatagramFailed(_logger, e);
         }
+    }
+
+    /// <summary>
+    /// RFC 3550 appendix A.1: a new source that is not authenticated is taken only once it has sent
+    /// <see cref="MinSequential"/> packets with consecutive sequence numbers, so that stray or random
+    /// datagrams never start a stream. The packets before are dropped (one frame at a stream's start).
+    /// </summary>
+    private bool PassesProbation(RtpHeader header)
+    {
+        if (_probation.TryGetValue(header.Ssrc, out (ushort Sequence, int Count) probation) && (ushort)(probation.Sequence + 1) == header.SequenceNumber)
+        {
+            if (probation.Count + 1 >= MinSequential)
+            {
+                _probation.Remove(header.Ssrc);
+                return true;
+            }
+
+            _probation[header.Ssrc] = (header.SequenceNumber, probation.Count + 1);
+            return false;
+        }
+
+        if (_probation.Count >= MaxProbation)
+        {
+            _probation.Clear(); // a flood of made-up SSRCs: forget them all rather than grow
+        }
+
+        _probation[header.Ssrc] = (header.SequenceNumber, 1);
+        return false;
     }
 
     /// <summary>Whether <paramref name="from"/> is a removed peer. A plain loop: no closure allocated per datagram.</summary>
@@ -357,7 +448,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
         if (_options.SendReport is { } send && count > 0)
         {
-            int length = RtcpWriter.WriteReceiverReport(_report, _options.OwnSsrc(), _blocks.AsSpan(0, count));
+            int length = RtcpWriter.WriteReceiverReport(_report, (_options.ReportSsrc ?? _options.OwnSsrc)(), _blocks.AsSpan(0, count));
             send(_report.AsSpan(0, length));
         }
 

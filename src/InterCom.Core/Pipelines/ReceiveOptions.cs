@@ -12,11 +12,17 @@ internal delegate void RtcpSend(ReadOnlySpan<byte> packet);
 /// <param name="OnSsrcCollision">Called when another source uses our SSRC.</param>
 /// <param name="PeerTimeout">How long a sender may be silent before it is dropped.</param>
 /// <param name="Counters">Where the receiving half publishes its flow-control counters.</param>
-/// <param name="SendReport">Sends our receiver reports to the peers.</param>
+/// <param name="SendReport">Sends our receiver reports to the peers (protected, when the call is encrypted).</param>
+/// <param name="IsPeerAddress">Whether a source address is one of the call's peers (by IP address; the port may differ); <see langword="null"/>: anyone.</param>
+/// <param name="Srtp">The call's SRTP session when it is encrypted: every datagram is authenticated and decrypted first.</param>
+/// <param name="ReportSsrc">The SSRC our receiver reports are sent under; <see langword="null"/>: <paramref name="OwnSsrc"/>.</param>
 internal sealed record ReceiveOptions(
     Func<uint> OwnSsrc,
     Func<SocketAddress, bool> IsOwnAddress,
     Action OnSsrcCollision,
     TimeSpan PeerTimeout,
     FlowControlCounters? Counters = null,
-    RtcpSend? SendReport = null);
+    RtcpSend? SendReport = null,
+    Func<SocketAddress, bool>? IsPeerAddress = null,
+    Security.SrtpSession? Srtp = null,
+    Func<uint>? ReportSsrc = null);

@@ -11,7 +11,8 @@ namespace InterCom.Core.Transport;
 /// </summary>
 internal sealed class UdpTransport : IDisposable
 {
-    private const int MaxDatagram = 65_536;
+    /// <summary>The largest datagram taken in: 64 KiB.</summary>
+    public const int MaxDatagram = 65_536;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private Thread? _receiveThread;
@@ -67,6 +68,21 @@ internal sealed class UdpTransport : IDisposable
         }
 
         return peer.Serialize();
+    }
+
+    /// <summary>Whether two socket addresses name the same host (family and IP address; the ports may differ). Allocates nothing.</summary>
+    public static bool SameHost(SocketAddress a, SocketAddress b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Family != b.Family)
+        {
+            return false;
+        }
+
+        // sockaddr_in: family, port, 4-byte address; sockaddr_in6: family, port, flow info, 16-byte address.
+        Range ip = a.Family == AddressFamily.InterNetworkV6 ? 8..24 : 4..8;
+        return a.Size >= ip.End.Value && b.Size >= ip.End.Value && a.Buffer.Span[ip].SequenceEqual(b.Buffer.Span[ip]);
     }
 
     /// <summary>Whether <paramref name="address"/> is this machine's: loopback or one of its interfaces' addresses.</summary>
