@@ -3,6 +3,7 @@ using System.Net;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.Hosting;
+using InterCom.Core.Security;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Cli;
@@ -29,6 +30,9 @@ internal static class CallCommand
           --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
           --session NAME           publish the call's flow-control counters under NAME, for
                                    'intercom stats --session NAME' in another terminal
+          --key BASE64             encrypt and authenticate the call (SRTP, AES-128-GCM) with this
+                                   pre-shared key; every end needs the same ('intercom keygen')
+          --key-file PATH          the same, the key read from a file (keeps it out of 'ps')
           --processes              run the sending half (capture, encode, send) and the receiving
                                    half (receive, decode, play) as two child processes linked by
                                    the shared counters; a half that dies is restarted at once.
@@ -41,7 +45,7 @@ internal static class CallCommand
         Exit codes: 0 success, 1 runtime failure, 2 bad usage.
         """;
 
-    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", .. CallSettings.Options];
+    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", "key", "key-file", .. CallSettings.Options];
     private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help", "processes"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -86,7 +90,13 @@ internal static class CallCommand
             JitterBuffer = settings.JitterBuffer,
             LoggerFactory = loggerFactory,
             CountersName = args.Single("session"),
+            Key = ReadKey(args),
         };
+        if (sessionOptions.Key is null)
+        {
+            await error.WriteLineAsync(UnencryptedWarning).ConfigureAwait(false);
+        }
+
         if (args.Has("processes"))
         {
             return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
@@ -120,6 +130,34 @@ internal static class CallCommand
         }
 
         return 0;
+    }
+
+    internal const string UnencryptedWarning =
+        "intercom: warning: media is not encrypted: anyone on the network path can listen in. Give every end the same --key (from 'intercom keygen').";
+
+    /// <summary>--key or --key-file (not both); a bad --key is bad usage, a bad or missing file a runtime error.</summary>
+    private static SrtpMasterKey? ReadKey(Arguments args)
+    {
+        string? text = args.Single("key");
+        string? file = args.Single("key-file");
+        if (text is not null && file is not null)
+        {
+            throw new UsageException("--key and --key-file: give one of them.");
+        }
+
+        if (text is not null)
+        {
+            try
+            {
+                return SrtpMasterKey.Parse(text);
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException($"--key: {e.Message}");
+            }
+        }
+
+        return file is null ? null : SrtpMasterKey.ReadFile(file);
     }
 
     /// <summary>The call as two worker processes (<see cref="ProcessHost"/>); status lines from the shared counters.</summary>

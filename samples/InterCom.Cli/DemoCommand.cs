@@ -74,6 +74,7 @@ internal static class DemoCommand
             Codec = settings.Codec,
             JitterBuffer = settings.JitterBuffer,
             LoggerFactory = loggerFactory,
+            Key = Core.Security.SrtpMasterKey.Generate(), // encrypted, as a call should be: both ends share a fresh key
         };
         await using var a = new VoiceSession(options);
         await using var b = new VoiceSession(options);
@@ -81,7 +82,7 @@ internal static class DemoCommand
         b.Sender.AddPeer(a.LocalEndPoint);
 
         await output.WriteLineAsync($"intercom demo: endpoint A on {a.LocalEndPoint}, endpoint B on {b.LocalEndPoint}, " +
-            $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms frames, {settings.Format}, {duration} s.").ConfigureAwait(false);
+            $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms frames, {settings.Format}, {duration} s, encrypted (SRTP AES-128-GCM, a fresh key).").ConfigureAwait(false);
         if (useDevices)
         {
             await output.WriteLineAsync($"A: {devicesA!.InputDescription} -> B; B: tone {ToneB} Hz -> A, played on {devicesA.OutputDescription}.").ConfigureAwait(false);

@@ -17,6 +17,7 @@ namespace InterCom.Cli
               call       one end of a call with a peer on another machine
               devices    list audio devices
               stats      watch a running call's counters (call --session NAME)
+              keygen     print a fresh key for encrypted calls (call --key)
 
             'intercom COMMAND --help' describes a command. Exit codes: 0 success, 1 failure, 2 bad usage.
             """;
@@ -52,8 +53,9 @@ namespace InterCom.Cli
                     "demo" => await DemoCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
                     "devices" => await DevicesCommand.RunAsync(rest, output).ConfigureAwait(false),
                     "stats" => await StatsCommand.RunAsync(rest, output, stop.Token).ConfigureAwait(false),
+                    "keygen" => await KeygenCommand.RunAsync(rest, output).ConfigureAwait(false),
                     "--version" => await Version(output).ConfigureAwait(false),
-                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats."),
+                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen."),
                 };
             }
             catch (UsageException e)
@@ -62,7 +64,7 @@ namespace InterCom.Cli
                 return 2;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or PlatformNotSupportedException
-                or IOException or UnauthorizedAccessException or InvalidDataException or Core.Interop.PortAudioException)
+                or IOException or UnauthorizedAccessException or InvalidDataException or FormatException or Core.Interop.PortAudioException)
             {
                 await error.WriteLineAsync($"intercom: {e.Message}").ConfigureAwait(false);
                 return 1;

@@ -175,6 +175,7 @@ public sealed class ProcessHost : IAsyncDisposable
             JackClientName = Options.JackClientName is { } stem ? $"{stem}-{role.ToString().ToLowerInvariant()}" : null,
             Restarted = restarted,
             Standby = standby,
+            KeyOnInput = s.Key is not null,
             MinimumLogLevel = (int)MinimumLevel(),
         };
     }
@@ -399,6 +400,19 @@ public sealed class ProcessHost : IAsyncDisposable
             }
 
             process.BeginErrorReadLine();
+            if (host.Options.Session.Key is { } key)
+            {
+                try
+                {
+                    process.StandardInput.WriteLine($"{WorkerProcess.KeyPrefix}{key.ToBase64()}");
+                    process.StandardInput.Flush();
+                }
+                catch (IOException)
+                {
+                    // It died at once; reading its output says why.
+                }
+            }
+
             return process;
         }
 

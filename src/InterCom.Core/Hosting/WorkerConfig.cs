@@ -57,6 +57,9 @@ internal sealed record WorkerConfig
     /// <summary>Start the runtime and compile the codec, then wait for <c>go</c> on standard input before running the half.</summary>
     public bool Standby { get; init; }
 
+    /// <summary>The call is encrypted: the host writes <c>key BASE64</c> as the first line of the worker's standard input (never into its environment, which other processes of the same user can read).</summary>
+    public bool KeyOnInput { get; init; }
+
     /// <summary>The least severe log level the worker forwards to the host.</summary>
     public int MinimumLogLevel { get; init; }
 

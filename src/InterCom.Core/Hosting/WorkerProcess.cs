@@ -7,6 +7,7 @@ using InterCom.Core.Diagnostics;
 using InterCom.Core.FlowControl;
 using InterCom.Core.Interop;
 using InterCom.Core.Pipelines;
+using InterCom.Core.Security;
 using InterCom.Core.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -28,6 +29,9 @@ internal static class WorkerProcess
 
     /// <summary>What the host writes to a standby worker to make it run its half.</summary>
     public const string GoLine = "go";
+
+    /// <summary>How the first input line of an encrypted call's worker begins; the Base64 key follows.</summary>
+    public const string KeyPrefix = "key ";
 
     private static volatile bool s_inputEnded;
 
@@ -57,7 +61,25 @@ internal static class WorkerProcess
             go.Set();
         });
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = true);
-        new Thread(() => WatchInput(go, stop)) { IsBackground = true, Name = "InterCom worker stdin" }.Start();
+        var input = new StreamReader(Console.OpenStandardInput());
+        SrtpMasterKey? key = null;
+        if (config.KeyOnInput)
+        {
+            string? line = input.ReadLine();
+            try
+            {
+                key = line is not null && line.StartsWith(KeyPrefix, StringComparison.Ordinal)
+                    ? SrtpMasterKey.Parse(line[KeyPrefix.Length..])
+                    : throw new FormatException("The host sent no key.");
+            }
+            catch (FormatException e)
+            {
+                ProcessHostLog.WorkerFailed(logger, config.Role, e.Message);
+                return 2;
+            }
+        }
+
+        new Thread(() => WatchInput(input, go, stop)) { IsBackground = true, Name = "InterCom worker stdin" }.Start();
         try
         {
             if (config.Standby)
@@ -86,13 +108,14 @@ internal static class WorkerProcess
             RealTimeGc.Enter();
             try
             {
+                using SrtpSession? srtp = key is null ? null : new SrtpSession(key);
                 if (config.Role == WorkerRole.Ces)
                 {
-                    RunCes(config, format, listen, peers, counters, audio.Source!, loggerFactory, output, stop);
+                    RunCes(config, format, listen, peers, counters, srtp, audio.Source!, loggerFactory, output, stop);
                 }
                 else
                 {
-                    RunRdp(config, format, listen, peers, counters, audio.Sink!, loggerFactory, output, stop);
+                    RunRdp(config, format, listen, peers, counters, srtp, audio.Sink!, loggerFactory, output, stop);
                 }
             }
             finally
@@ -119,12 +142,12 @@ internal static class WorkerProcess
     }
 
     private static void RunCes(
-        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters,
+        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters, SrtpSession? srtp,
         IAudioSource source, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
     {
         // Sends from a port of its own: the listen port belongs to the receiving process.
         using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
-        var sender = new CaptureEncodeSend(format, config.Codec, transport, peers, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
+        var sender = new CaptureEncodeSend(format, config.Codec, transport, peers, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl, srtp)
         {
             CountersBaseline = counters.Snapshot().Ces,
         };
@@ -141,7 +164,7 @@ internal static class WorkerProcess
     }
 
     private static void RunRdp(
-        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters,
+        WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters, SrtpSession? srtp,
         IAudioSink sink, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
     {
         if (config.Codec.Codec == Codecs.AudioCodec.Opus)
@@ -153,6 +176,20 @@ internal static class WorkerProcess
 
         using var transport = new UdpTransport(listen, loggers.CreateLogger<UdpTransport>());
         SocketAddress[] peerAddresses = [.. peers.Select(transport.AddressOf)];
+        uint reportSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+        bool IsPeer(SocketAddress from) // a plain loop: nothing allocated per datagram
+        {
+            foreach (SocketAddress peer in peerAddresses)
+            {
+                if (UdpTransport.SameHost(peer, from))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         var options = new ReceiveOptions(
             OwnSsrc: () => counters.CesSsrc,
             IsOwnAddress: from => UdpTransport.IsLocalAddress(UdpTransport.EndPointOf(from).Address), // our sender's port is not ours
@@ -161,11 +198,18 @@ internal static class WorkerProcess
             counters,
             SendReport: report =>
             {
+                Span<byte> protectedReport = stackalloc byte[srtp is null ? 0 : report.Length + SrtpSession.SrtcpOverhead];
+                ReadOnlySpan<byte> datagram = srtp is null ? report : protectedReport[..srtp.ProtectRtcp(report, protectedReport)];
                 foreach (SocketAddress peer in peerAddresses)
                 {
-                    transport.Send(report, peer);
+                    transport.Send(datagram, peer);
                 }
-            });
+            },
+            IsPeerAddress: IsPeer,
+            Srtp: srtp,
+            // Reports go under an SSRC of this process's own: the sending worker's SRTCP index for its SSRC
+            // lives in another process, and a restarted receiving worker must never reuse an (SSRC, index) pair.
+            ReportSsrc: () => reportSsrc);
         var receiver = new ReceiveDecodePlay(format, config.Codec, config.JitterBuffer, options, loggers.CreateLogger<ReceiveDecodePlay>())
         {
             CountersBaseline = counters.Snapshot().Rdp,
@@ -192,9 +236,8 @@ internal static class WorkerProcess
     }
 
     /// <summary>The host's word: <c>go</c> to a standby worker; the end of the input (closed, or the host died) to stop.</summary>
-    private static void WatchInput(ManualResetEventSlim go, ManualResetEventSlim stop)
+    private static void WatchInput(StreamReader input, ManualResetEventSlim go, ManualResetEventSlim stop)
     {
-        using var input = new StreamReader(Console.OpenStandardInput());
         try
         {
             while (input.ReadLine() is { } line)
