@@ -139,6 +139,8 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--output", "tone:440"], "--output" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bogus"], "--bogus" },
         { ["call", "--listen", "0", "--peer", "127.0.0.1:5004", "--processes"], "--listen" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--key", "not-a-key"], "--key" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--key", "AAAA", "--key-file", "/tmp/k"], "--key-file" },
         { ["demo", "--duration", "0"], "--duration" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
@@ -159,11 +161,75 @@ public sealed class CliTests
     [InlineData("demo")]
     [InlineData("devices")]
     [InlineData("stats")]
+    [InlineData("keygen")]
     public async Task Every_command_has_help(string command)
     {
         (int code, string output, _) = await IntercomProcess.RunAsync([command, "--help"], Timeout);
         Assert.Equal(0, code);
         Assert.Contains($"intercom {command}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_calls_with_one_key_from_keygen_talk_encrypted_and_with_different_keys_hear_nothing()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-key-").FullName;
+        string keyFile = Path.Combine(dir, "call.key");
+        (int code, _, string error) = await IntercomProcess.RunAsync(["keygen", "--out", keyFile], Timeout);
+        Assert.True(code == 0, error);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        }
+
+        (code, string otherKey, _) = await IntercomProcess.RunAsync(["keygen"], Timeout);
+        Assert.Equal(0, code);
+        Assert.Equal(40, otherKey.Trim().Length);
+        (code, _, error) = await IntercomProcess.RunAsync(["keygen", "--out", keyFile], Timeout);
+        Assert.Equal(1, code); // a key file is never overwritten
+        Assert.Contains(keyFile, error, StringComparison.Ordinal);
+
+        foreach (bool sameKey in new[] { true, false })
+        {
+            int portA = FreeUdpPort(), portB = FreeUdpPort();
+            string jsonA = Path.Combine(dir, $"a-{sameKey}.json");
+            using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
+                "--output", Path.Combine(dir, $"a-{sameKey}.wav"), "--duration", "3", "--quiet", "--key-file", keyFile, "--stats-json", jsonA]);
+            using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
+                "--output", Path.Combine(dir, $"b-{sameKey}.wav"), "--duration", "3", "--quiet", "--key", sameKey ? File.ReadAllText(keyFile).Trim() : otherKey.Trim()]);
+            Assert.Equal(0, await a.WaitAsync(Timeout));
+            Assert.Equal(0, await b.WaitAsync(Timeout));
+            Assert.DoesNotContain("not encrypted", a.StandardError, StringComparison.Ordinal);
+
+            using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(jsonA));
+            JsonElement root = stats.RootElement;
+            Assert.True(root.GetProperty("encrypted").GetBoolean());
+            long failed = root.GetProperty("packetsRejected").GetProperty("authentication").GetInt64();
+            int peers = root.GetProperty("peers").GetArrayLength();
+            if (sameKey)
+            {
+                Assert.Equal(0, failed);
+                Assert.Equal(1, peers);
+            }
+            else
+            {
+                Assert.True(failed > 100, $"{failed} failed authentication");
+                Assert.Equal(0, peers);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_key_a_call_warns_that_media_is_not_encrypted_and_a_missing_key_file_is_an_error()
+    {
+        (int code, _, string error) = await IntercomProcess.RunAsync(
+            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "plain.wav"), "--duration", "0.3", "--quiet"], Timeout);
+        Assert.Equal(0, code);
+        Assert.Single(error.Split('\n'), l => l.Contains("not encrypted", StringComparison.Ordinal));
+
+        (code, _, error) = await IntercomProcess.RunAsync(
+            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--key-file", "/nonexistent/call.key"], Timeout);
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/call.key", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -117,6 +117,33 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_encrypted_call_in_two_processes_carries_tone_and_its_reports_both_ways()
+    {
+        string wav = Path.Combine(Directory.CreateTempSubdirectory("intercom-processes-srtp-").FullName, "host-heard.wav");
+        var key = Security.SrtpMasterKey.Generate();
+        var hostListen = new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort());
+        await using var peer = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [hostListen], Key = key });
+        var peerHears = new TimedToneSink(peer.Format, ToneFromHost);
+        peer.Start(new ToneSource(ToneToHost, peer.Format), peerHears);
+        await using var host = new ProcessHost(new ProcessHostOptions
+        {
+            Session = new VoiceSessionOptions { ListenEndPoint = hostListen, Peers = [peer.LocalEndPoint], Key = key },
+            Input = $"tone:{ToneFromHost.ToString(CultureInfo.InvariantCulture)}",
+            Output = wav,
+            StandbyWorkers = false,
+        });
+        await host.StartAsync();
+
+        await WaitUntilAsync(() => peerHears.FirstAfter(0, Heard) is not null, "the peer never heard the host's tone");
+        await WaitUntilAsync(() => FirstToneFrom(wav, 44, Heard) is not null, "the host's receiving worker never played the peer's tone");
+        await WaitUntilAsync(() => host.GetFlowControl().Rdp.RoundTripMicros > 0, "no receiver report about the host's stream reached its receiving worker");
+        await WaitUntilAsync(() => peer.GetStatistics().RoundTripMs > 0, "no receiver report from the host's receiving worker reached the peer");
+        SessionStatistics stats = peer.GetStatistics();
+        Assert.Equal(0, stats.PacketsFailedAuthentication);
+        Assert.Equal(0, stats.PacketsMalformed);
+    }
+
+    [Fact]
     public async Task Killing_the_host_process_leaves_no_worker_behind()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-orphans-").FullName;
