@@ -264,7 +264,6 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
             if (RtpHeader.IsRtcp(datagram))
             {
-                Interlocked.Increment(ref _rtcpReceived);
                 OnRtcp(datagram, from);
                 return;
             }
@@ -401,10 +400,8 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             }
         }
 
-        if (reader.IsMalformed)
-        {
-            Interlocked.Increment(ref _malformed);
-        }
+        // Each datagram is counted once: taken in, or malformed (what came before the fault was used).
+        Interlocked.Increment(ref reader.IsMalformed ? ref _malformed : ref _rtcpReceived);
     }
 
     /// <summary>An SR or RR: note a sender's SR for our next report block; take what it reports about our stream.</summary>
