@@ -7,7 +7,7 @@ namespace InterCom.Cli;
 /// <summary>The audio options that <c>call</c> and <c>demo</c> share: codec, frame, bitrate, channels, buffer.</summary>
 internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer)
 {
-    public static readonly string[] Options = ["codec", "frame-ms", "bitrate", "channels", "buffer-ms"];
+    public static readonly string[] Options = ["codec", "frame-ms", "bitrate", "channels", "buffer-ms", "opus-library"];
 
     public const string Help = """
           --codec opus|pcm         payload format (default opus; pcm = L16, uncompressed)
@@ -15,9 +15,14 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
           --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
           --channels 1|2           mono or stereo (default 1)
           --buffer-ms N            jitter buffer target delay, 0..1000 ms (default 40)
+          --opus-library auto|managed|native
+                                   Opus implementation: native libopus (needs libopus.so: apt-get
+                                   install libopus-dev) or Concentus's managed port; auto = native
+                                   when it loads (default auto)
         """;
 
     private static readonly Dictionary<string, AudioCodec> s_codecs = new() { ["opus"] = AudioCodec.Opus, ["pcm"] = AudioCodec.Pcm };
+    private static readonly Dictionary<string, OpusLibrary> s_opusLibraries = new() { ["auto"] = OpusLibrary.Auto, ["managed"] = OpusLibrary.Managed, ["native"] = OpusLibrary.Native };
 
     public static CallSettings Parse(Arguments args)
     {
@@ -33,6 +38,7 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
             Codec = args.Choice("codec", s_codecs) ?? AudioCodec.Opus,
             FrameDuration = TimeSpan.FromMilliseconds(frameMs),
             Bitrate = args.Integer("bitrate", 6_000, 510_000),
+            OpusLibrary = args.Choice("opus-library", s_opusLibraries) ?? OpusLibrary.Auto,
         };
         var jitter = new JitterBufferOptions { TargetDelay = TimeSpan.FromMilliseconds(args.Number("buffer-ms", 0, 1000) ?? 40) };
         return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, jitter);

@@ -33,13 +33,20 @@ public static class AudioCodecFactory
     /// <summary>Creates a decoder for <paramref name="codec"/>.</summary>
     /// <param name="codec">The payload format.</param>
     /// <param name="format">PCM format to produce.</param>
-    public static IAudioDecoder CreateDecoder(AudioCodec codec, AudioFormat format)
+    public static IAudioDecoder CreateDecoder(AudioCodec codec, AudioFormat format) => CreateDecoder(codec, format, OpusLibrary.Auto);
+
+    /// <summary>Creates a decoder for <paramref name="codec"/>, Opus from <paramref name="opusLibrary"/>.</summary>
+    /// <param name="codec">The payload format.</param>
+    /// <param name="format">PCM format of the decoded frames.</param>
+    /// <param name="opusLibrary">Which Opus implementation (ignored for L16).</param>
+    /// <exception cref="PlatformNotSupportedException">Native libopus was asked for and cannot be loaded.</exception>
+    public static IAudioDecoder CreateDecoder(AudioCodec codec, AudioFormat format, OpusLibrary opusLibrary)
     {
         format.Validate(nameof(format));
         if (codec == AudioCodec.Opus)
         {
             WarmUpOpus();
-            return new OpusAudioDecoder(format);
+            return new OpusAudioDecoder(format, opusLibrary);
         }
 
         return new PcmAudioDecoder(format);

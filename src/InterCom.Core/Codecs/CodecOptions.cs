@@ -38,6 +38,9 @@ public sealed record CodecOptions
     /// <summary>RTP payload type for Opus; default <see cref="DefaultOpusPayloadType"/>.</summary>
     public int OpusPayloadType { get; init; } = DefaultOpusPayloadType;
 
+    /// <summary>Which Opus implementation to use; default <see cref="OpusLibrary.Auto"/> (native libopus when it loads).</summary>
+    public OpusLibrary OpusLibrary { get; init; } = OpusLibrary.Auto;
+
     /// <summary>RTP payload type for L16; default <see cref="DefaultPcmPayloadType"/>.</summary>
     public int PcmPayloadType { get; init; } = DefaultPcmPayloadType;
 

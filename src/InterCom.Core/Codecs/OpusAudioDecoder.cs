@@ -10,13 +10,16 @@ internal sealed class OpusAudioDecoder : IAudioDecoder
     private const int MaxFrameSamples = 5760; // 120 ms at 48 kHz, the longest Opus packet
     private readonly IOpusDecoder _decoder;
 
-    public OpusAudioDecoder(AudioFormat format)
+    public OpusAudioDecoder(AudioFormat format, OpusLibrary library = OpusLibrary.Auto)
     {
         Format = format;
-        _decoder = OpusCodecFactory.CreateDecoder(format.SampleRate, format.Channels);
+        _decoder = OpusLibraries.CreateDecoder(format, library);
     }
 
     public AudioCodec Codec => AudioCodec.Opus;
+
+    /// <summary>Whether native libopus decodes (rather than Concentus's managed port).</summary>
+    public bool IsNative => OpusLibraries.IsNative(_decoder);
 
     public AudioFormat Format { get; }
 

@@ -13,7 +13,7 @@ internal sealed class OpusAudioEncoder : IAudioEncoder
     {
         Format = format;
         FrameSamples = options.FrameSamples;
-        _encoder = OpusCodecFactory.CreateEncoder(format.SampleRate, format.Channels, ToConcentus(options.Application));
+        _encoder = OpusLibraries.CreateEncoder(format, ToConcentus(options.Application), options.OpusLibrary);
         _encoder.Bitrate = options.EffectiveBitrate(format.Channels);
         _encoder.Complexity = options.Complexity;
         _encoder.UseVBR = true;
@@ -22,6 +22,9 @@ internal sealed class OpusAudioEncoder : IAudioEncoder
     }
 
     public AudioCodec Codec => AudioCodec.Opus;
+
+    /// <summary>Whether native libopus encodes (rather than Concentus's managed port).</summary>
+    public bool IsNative => OpusLibraries.IsNative(_encoder);
 
     public AudioFormat Format { get; }
 

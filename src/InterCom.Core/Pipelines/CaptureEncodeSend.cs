@@ -99,7 +99,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             throw new ArgumentException($"The source produces {source.Format}; the call sends {Format}.", nameof(source));
         }
 
-        PipelineLog.SendStarted(_logger, Codec.Codec, Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
+        PipelineLog.SendStarted(_logger, _encoder is OpusAudioEncoder opus ? (opus.IsNative ? "Opus (native libopus)" : "Opus (managed Concentus)") : "L16", Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
         _ssrcChangesSeen = _counters?.SsrcChangeRequests ?? 0;
         PublishCounters(); // the receiving half (maybe another process) learns our SSRC now, not in a second
         // Started here, not on the thread pool: it runs to its first await, and from then on every

@@ -5,7 +5,7 @@ namespace InterCom.Core.Pipelines;
 internal static partial class PipelineLog
 {
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Sending {Codec} as SSRC {Ssrc:x8}, {FrameMs} ms frames, to {PeerCount} peer(s)")]
-    public static partial void SendStarted(ILogger logger, Codecs.AudioCodec codec, uint ssrc, double frameMs, int peerCount);
+    public static partial void SendStarted(ILogger logger, string codec, uint ssrc, double frameMs, int peerCount);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "The audio source ended; no more audio is sent")]
     public static partial void SourceEnded(ILogger logger);

@@ -481,7 +481,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
         var source = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span.CopyTo(source.Buffer.Span);
-        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format), _jitterOptions, _codec.FrameSamples, source);
+        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format, _codec.OpusLibrary), _jitterOptions, _codec.FrameSamples, source);
         sender.Gain = GainFor(endPoint);
         lock (_sendersGate)
         {

@@ -1,0 +1,102 @@
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
+using InterCom.Core.Jitter;
+using InterCom.Core.Mixing;
+using InterCom.Core.Rtp;
+using InterCom.Core.Security;
+
+namespace InterCom.Core.Tests;
+
+/// <summary>The per-frame path allocates nothing in steady state, and both Opus implementations carry a call.</summary>
+public sealed class HotPathTests
+{
+    [Theory]
+    [InlineData(AudioCodec.Pcm)]
+    [InlineData(AudioCodec.Opus)] // native libopus: the test command installs libopus-dev
+    public void Steady_state_allocates_nothing_per_frame_from_encoder_to_mixer(AudioCodec codec)
+    {
+        AudioFormat format = AudioFormat.Mono48k;
+        var options = new CodecOptions { Codec = codec, OpusLibrary = OpusLibrary.Native };
+        SrtpMasterKey key = SrtpMasterKey.Generate();
+        using IAudioEncoder encoder = AudioCodecFactory.CreateEncoder(format, options);
+        using var sending = new SrtpSession(key);
+        using var receiving = new SrtpSession(key);
+        var packetizer = new RtpPacketizer((byte)options.PayloadType);
+        using var buffer = new JitterBuffer(packetizer.Ssrc, new IPEndPoint(IPAddress.Loopback, 5004),
+            AudioCodecFactory.CreateDecoder(codec, format, OpusLibrary.Native), new JitterBufferOptions { TargetDelay = TimeSpan.Zero }, options.FrameSamples);
+        var tone = new ToneSource(440, format);
+        var pcm = new float[options.FrameSamples];
+        var packet = new byte[RtpHeader.FixedSize + 1500 + SrtpSession.TagLength];
+        var plain = new byte[packet.Length];
+        var decoded = new float[options.FrameSamples];
+        var mix = new float[options.FrameSamples];
+        long arrival = 0;
+        int failures = 0;
+
+        // No assertion inside: the test framework's own checks allocate. Failures are counted instead.
+        void Frame()
+        {
+            tone.Read(pcm, CancellationToken.None);
+            int payload = encoder.Encode(pcm, packet.AsSpan(RtpHeader.FixedSize));
+            packetizer.WriteHeader(packet, options.FrameSamples);
+            int length = sending.ProtectRtp(packet, RtpHeader.FixedSize + payload);
+            if (receiving.UnprotectRtp(packet.AsSpan(0, length), plain, out int plainLength) != SrtpResult.Ok
+                || !RtpHeader.TryParse(plain.AsSpan(0, plainLength), out RtpHeader header, out int offset, out int size)
+                || !buffer.Insert(header, plain.AsSpan(offset, size), arrival += options.FrameSamples))
+            {
+                failures++;
+                return;
+            }
+
+            buffer.Read(decoded);
+            mix.AsSpan().Clear();
+            AudioMixer.Accumulate(mix, decoded, 0.5f);
+            AudioMixer.Accumulate(mix, decoded, 0.5f);
+            AudioMixer.SoftClip(mix);
+        }
+
+        for (int i = 0; i < 200; i++)
+        {
+            Frame(); // warm up: JIT, tiering, first-use allocations
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Frame();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, failures);
+        Assert.Equal(0, allocated);
+        Assert.True(SignalAnalysis.ToneAmplitude(mix, 440) > 0.15, "the path did not carry the tone");
+        Assert.Equal(0, buffer.GetStatistics().FramesConcealed);
+    }
+
+    [Theory]
+    [InlineData(OpusLibrary.Managed, false)]
+    [InlineData(OpusLibrary.Native, true)]
+    public void Each_opus_implementation_is_what_it_says_and_decodes_the_other(OpusLibrary library, bool native)
+    {
+        AudioFormat format = AudioFormat.Mono48k;
+        OpusLibrary other = library == OpusLibrary.Native ? OpusLibrary.Managed : OpusLibrary.Native;
+        using var encoder = (OpusAudioEncoder)AudioCodecFactory.CreateEncoder(format, new CodecOptions { OpusLibrary = library });
+        using var decoder = (OpusAudioDecoder)AudioCodecFactory.CreateDecoder(AudioCodec.Opus, format, other);
+        Assert.Equal(native, encoder.IsNative);
+        Assert.Equal(!native, decoder.IsNative);
+
+        var tone = new ToneSource(1000, format);
+        var pcm = new float[480];
+        var packet = new byte[1500];
+        var output = new float[480];
+        for (int i = 0; i < 50; i++)
+        {
+            tone.Read(pcm, CancellationToken.None);
+            int length = encoder.Encode(pcm, packet);
+            Assert.Equal(480, decoder.Decode(packet.AsSpan(0, length), output));
+        }
+
+        Assert.InRange(SignalAnalysis.ToneAmplitude(output, 1000), 0.2, 0.3); // sent at 0.25
+    }
+}
