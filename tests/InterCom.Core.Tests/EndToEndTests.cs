@@ -9,17 +9,22 @@ namespace InterCom.Core.Tests;
 [Collection(RealTimeCollection.Name)]
 public sealed class EndToEndTests
 {
-    public static TheoryData<AudioCodec, double, int> Calls => new()
+    /// <summary>Codec, frame, channels, and how close to the sent level (dB) the tone must arrive.</summary>
+    public static TheoryData<AudioCodec, double, int, double> Calls => new()
     {
-        { AudioCodec.Opus, 10, 1 },
-        { AudioCodec.Pcm, 10, 1 },
-        { AudioCodec.Pcm, 20, 2 },   // the largest payload: 3840 bytes
-        { AudioCodec.Opus, 2.5, 2 }, // the smallest frames
+        { AudioCodec.Opus, 10, 1, 1.0 },
+        { AudioCodec.Pcm, 10, 1, 1.0 },
+        { AudioCodec.Pcm, 20, 2, 1.0 },   // the largest payload: 3840 bytes
+        // The smallest frames. At the default 64 kb/s stereo a 2.5 ms frame is 20 bytes, and native
+        // libopus 1.3.1 renders a steady pure tone 2.0 dB loud there (CELT's coarse energy quantisation;
+        // 0.0 dB at 128 kb/s, at 5 and 10 ms, in mono, and with managed Concentus). Measured with both
+        // implementations' encoder and decoder alone, so the codec's, not the call's.
+        { AudioCodec.Opus, 2.5, 2, 2.5 },
     };
 
     [Theory]
     [MemberData(nameof(Calls))]
-    public async Task Each_side_hears_the_other_tone_not_its_own(AudioCodec codec, double frameMs, int channels)
+    public async Task Each_side_hears_the_other_tone_not_its_own(AudioCodec codec, double frameMs, int channels, double levelToleranceDb)
     {
         string dir = Directory.CreateTempSubdirectory("intercom-e2e-").FullName;
         string wavA = Path.Combine(dir, "a.wav"), wavB = Path.Combine(dir, "b.wav");
@@ -58,8 +63,8 @@ public sealed class EndToEndTests
 
         float[] heardByA = SignalAnalysis.ReadWavMono(wavA);
         float[] heardByB = SignalAnalysis.ReadWavMono(wavB);
-        AssertHears(heardByA, expected: 660, own: 440, $"A heard {statsA.Peers.SingleOrDefault()}");
-        AssertHears(heardByB, expected: 440, own: 660, $"B heard {statsB.Peers.SingleOrDefault()}");
+        AssertHears(heardByA, expected: 660, own: 440, $"A heard {statsA.Peers.SingleOrDefault()}", levelToleranceDb);
+        AssertHears(heardByB, expected: 440, own: 660, $"B heard {statsB.Peers.SingleOrDefault()}", levelToleranceDb);
 
         foreach ((var receiver, var sender) in new[] { (statsA, statsB), (statsB, statsA) })
         {
@@ -74,7 +79,7 @@ public sealed class EndToEndTests
         }
     }
 
-    internal static void AssertHears(float[] heard, double expected, double own, string context = "")
+    internal static void AssertHears(float[] heard, double expected, double own, string context = "", double levelToleranceDb = 1.0)
     {
         int start = SignalAnalysis.FirstSound(heard);
         Assert.True(start >= 0, "nothing was heard");
@@ -93,7 +98,7 @@ public sealed class EndToEndTests
         var steady = body[4800..];
         double wanted = SignalAnalysis.MedianToneAmplitude(steady, expected);
         double unwanted = SignalAnalysis.MedianToneAmplitude(steady, own);
-        Assert.InRange(SignalAnalysis.Decibels(wanted / ToneSource.DefaultAmplitude), -1.0, 1.0);
+        Assert.InRange(SignalAnalysis.Decibels(wanted / ToneSource.DefaultAmplitude), -levelToleranceDb, levelToleranceDb);
         Assert.True(unwanted < wanted / 100, $"own tone at {unwanted:F4} vs {wanted:F4}");
     }
 
