@@ -4,7 +4,10 @@ using InterCom.Core.Codecs;
 
 namespace InterCom.Benchmarks;
 
-/// <summary>Encode and decode one frame of a tone, per codec and frame duration. Checks its own output.</summary>
+/// <summary>
+/// Encode and decode one frame of a tone, per codec, Opus implementation and frame duration. Checks
+/// its own output. Native libopus needs libopus.so (apt-get install libopus-dev).
+/// </summary>
 public class CodecBenchmarks
 {
     private IAudioEncoder _encoder = null!;
@@ -20,12 +23,15 @@ public class CodecBenchmarks
     [Params(2.5, 10, 20)]
     public double FrameMs { get; set; }
 
+    [Params(OpusLibrary.Managed, OpusLibrary.Native)]
+    public OpusLibrary Library { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        var options = new CodecOptions { Codec = Codec, FrameDuration = TimeSpan.FromMilliseconds(FrameMs) };
+        var options = new CodecOptions { Codec = Codec, FrameDuration = TimeSpan.FromMilliseconds(FrameMs), OpusLibrary = Library };
         _encoder = AudioCodecFactory.CreateEncoder(AudioFormat.Mono48k, options);
-        _decoder = AudioCodecFactory.CreateDecoder(Codec, AudioFormat.Mono48k);
+        _decoder = AudioCodecFactory.CreateDecoder(Codec, AudioFormat.Mono48k, Library);
         _pcm = new float[options.FrameSamples];
         _decoded = new float[5760];
         new ToneSource(1000, AudioFormat.Mono48k).Read(_pcm, CancellationToken.None);

@@ -10,7 +10,7 @@ public enum OpusLibrary
     /// </summary>
     Auto,
 
-    /// <summary>Concentus's managed port of libopus: runs everywhere, costs about 4× the CPU and allocates on every frame.</summary>
+    /// <summary>Concentus's managed port of libopus: runs everywhere, costs 1.5–2× the CPU of native libopus and allocates on every frame (docs/measurements.md).</summary>
     Managed,
 
     /// <summary>Native libopus, or an error naming the package to install when it cannot be loaded.</summary>
