@@ -80,12 +80,7 @@ internal static class StatisticsReport
         json.WriteEndObject();
         json.WriteBoolean("encrypted", stats.Encrypted);
         json.WriteNumber("rtcpReceived", stats.RtcpPacketsReceived);
-        json.WriteStartObject("flowControl");
-        json.WriteNumber("roundTripMs", Math.Round(stats.RoundTripMs, 2));
-        json.WriteNumber("remoteLossPercent", Math.Round(stats.RemoteLossPercent, 1));
-        json.WriteNumber("targetBitrate", stats.TargetBitrate);
-        json.WriteBoolean("fec", stats.FecEnabled);
-        json.WriteEndObject();
+        WriteFlowControl(json, stats.RoundTripMs, stats.RemoteLossPercent, stats.TargetBitrate, stats.FecEnabled);
         WriteReceived(
             json,
             new RdpCounters(0, 0, stats.Peers.Sum(p => p.PacketsReceived), stats.Peers.Sum(p => p.BytesReceived), stats.Peers.Sum(p => p.PacketsLost),
@@ -128,18 +123,23 @@ internal static class StatisticsReport
         json.WriteNumber("bytes", c.BytesSent);
         json.WriteEndObject();
         WriteReceived(json, r);
-        json.WriteStartObject("flowControl");
-        json.WriteNumber("roundTripMs", Math.Round(r.RoundTripMicros / 1000.0, 2));
-        json.WriteNumber("remoteLossPercent", Math.Round(r.RemoteFractionLost * 100 / 256.0, 1));
-        json.WriteNumber("targetBitrate", c.TargetBitrate);
-        json.WriteBoolean("fec", c.FecEnabled);
-        json.WriteEndObject();
+        WriteFlowControl(json, r.RoundTripMicros / 1000.0, r.RemoteFractionLost * 100 / 256.0, c.TargetBitrate, c.FecEnabled);
         json.WriteStartObject("processes");
         json.WriteNumber("senderPid", report.SenderPid);
         json.WriteNumber("receiverPid", report.ReceiverPid);
         json.WriteNumber("senderRestarts", report.SenderRestarts);
         json.WriteNumber("receiverRestarts", report.ReceiverRestarts);
         json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteFlowControl(Utf8JsonWriter json, double roundTripMs, double remoteLossPercent, long targetBitrate, bool fec)
+    {
+        json.WriteStartObject("flowControl");
+        json.WriteNumber("roundTripMs", Math.Round(roundTripMs, 2));
+        json.WriteNumber("remoteLossPercent", Math.Round(remoteLossPercent, 1));
+        json.WriteNumber("targetBitrate", targetBitrate);
+        json.WriteBoolean("fec", fec);
         json.WriteEndObject();
     }
 
