@@ -18,6 +18,7 @@ namespace InterCom.Cli
               devices    list audio devices
               stats      watch a running call's counters (call --session NAME)
               keygen     print a fresh key for encrypted calls (call --key)
+              relay      a UDP relay that impairs traffic (loss, jitter, ...) to try a bad network
 
             'intercom COMMAND --help' describes a command. Exit codes: 0 success, 1 failure, 2 bad usage.
             """;
@@ -54,8 +55,9 @@ namespace InterCom.Cli
                     "devices" => await DevicesCommand.RunAsync(rest, output).ConfigureAwait(false),
                     "stats" => await StatsCommand.RunAsync(rest, output, stop.Token).ConfigureAwait(false),
                     "keygen" => await KeygenCommand.RunAsync(rest, output).ConfigureAwait(false),
+                    "relay" => await RelayCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
                     "--version" => await Version(output).ConfigureAwait(false),
-                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen."),
+                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen, relay."),
                 };
             }
             catch (UsageException e)

@@ -141,6 +141,9 @@ public sealed class CliTests
         { ["call", "--listen", "0", "--peer", "127.0.0.1:5004", "--processes"], "--listen" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--key", "not-a-key"], "--key" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--key", "AAAA", "--key-file", "/tmp/k"], "--key-file" },
+        { ["relay", "--listen", "5004"], "--forward" },
+        { ["relay", "--listen", "5004", "--forward", "127.0.0.1:5006", "--loss", "150"], "--loss" },
+        { ["relay", "--listen", "5004", "--forward", "127.0.0.1:5006", "--burst-loss", "0"], "--burst-loss" },
         { ["demo", "--duration", "0"], "--duration" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
@@ -162,6 +165,7 @@ public sealed class CliTests
     [InlineData("devices")]
     [InlineData("stats")]
     [InlineData("keygen")]
+    [InlineData("relay")]
     public async Task Every_command_has_help(string command)
     {
         (int code, string output, _) = await IntercomProcess.RunAsync([command, "--help"], Timeout);

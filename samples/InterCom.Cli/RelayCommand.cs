@@ -1,0 +1,92 @@
+using System.Globalization;
+using InterCom.Core.Testing;
+
+namespace InterCom.Cli;
+
+/// <summary><c>intercom relay</c>: a UDP relay that impairs a call's traffic, to try it on a bad network without root.</summary>
+internal static class RelayCommand
+{
+    public const string Help = """
+        intercom relay --listen [ADDR:]PORT --forward HOST:PORT [options]
+
+        Forwards UDP datagrams between whoever sends to --listen and --forward, both ways, and
+        impairs them reproducibly. Point one end's --peer at the relay, and the other end's --peer at
+        the relay's host (the relay answers from a port of its own; intercom accepts any port of a
+        peer's host). Prints what it did once a second; Ctrl+C or --duration stops it.
+
+          --listen [ADDR:]PORT     where the first end sends
+          --forward HOST:PORT      the other end
+          --loss PCT               datagrams lost, percent (default 0)
+          --burst-loss LEN         losses come in bursts of LEN datagrams (default 1)
+          --reorder PCT            datagrams sent after the next one, percent (default 0)
+          --duplicate PCT          datagrams sent twice, percent (default 0)
+          --delay MS               delay added to every datagram (default 0)
+          --jitter MS              random extra delay, -MS..+MS (default 0)
+          --rate-kbps N            link rate; a queue over 200 ms is dropped (default unlimited)
+          --seed N                 seed of the random choices (default 1)
+          --duration SECONDS       stop after this long (default: until Ctrl+C)
+          --quiet                  no status line
+        """;
+
+    private static readonly HashSet<string> s_values = ["listen", "forward", "loss", "burst-loss", "reorder", "duplicate", "delay", "jitter", "rate-kbps", "seed", "duration"];
+    private static readonly HashSet<string> s_flags = ["help", "quiet"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var args = new Arguments("relay", argv, s_values, s_flags);
+        if (args.Has("help"))
+        {
+            await output.WriteLineAsync(Help).ConfigureAwait(false);
+            return 0;
+        }
+
+        var listen = EndPoints.ParseListen(args.Required("listen"), "listen");
+        var forward = EndPoints.ParsePeer(args.Required("forward"), "forward");
+        var impairment = new NetworkImpairment
+        {
+            LossPercent = args.Number("loss", 0, 100) ?? 0,
+            BurstLength = args.Integer("burst-loss", 1, 1000) ?? 1,
+            ReorderPercent = args.Number("reorder", 0, 100) ?? 0,
+            DuplicatePercent = args.Number("duplicate", 0, 100) ?? 0,
+            Delay = TimeSpan.FromMilliseconds(args.Number("delay", 0, 10_000) ?? 0),
+            Jitter = TimeSpan.FromMilliseconds(args.Number("jitter", 0, 10_000) ?? 0),
+            RateKbps = args.Integer("rate-kbps", 1, 10_000_000) ?? 0,
+            Seed = args.Integer("seed", int.MinValue, int.MaxValue) ?? 1,
+        };
+        double? duration = args.Number("duration", 0.1, 1e7);
+        bool quiet = args.Has("quiet");
+
+        using var relay = new ImpairedRelay(listen, forward, impairment);
+        await error.WriteLineAsync($"intercom relay: {relay.LocalEndPoint} <-> {forward}; {Describe(impairment)}. Ctrl+C to stop.").ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        while (!cancellationToken.IsCancellationRequested && (duration is null || started.Elapsed.TotalSeconds < duration))
+        {
+            TimeSpan wait = TimeSpan.FromSeconds(duration is { } d ? Math.Min(1, d - started.Elapsed.TotalSeconds) : 1);
+            try
+            {
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            if (!quiet)
+            {
+                await error.WriteLineAsync($"[{started.Elapsed.TotalSeconds,5:F0}s] forward {Line(relay.Forwarded)} | back {Line(relay.Returned)}").ConfigureAwait(false);
+            }
+        }
+
+        await error.WriteLineAsync($"intercom relay: forward {Line(relay.Forwarded)} | back {Line(relay.Returned)} (whole run)").ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string Line(RelayStatistics s) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{s.Received} in, {s.Lost} lost, {s.Overflowed} overflowed, {s.Duplicated} duplicated, {s.Reordered} reordered");
+
+    private static string Describe(NetworkImpairment i) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"loss {i.LossPercent}% (bursts of {i.BurstLength}), reorder {i.ReorderPercent}%, duplicate {i.DuplicatePercent}%, " +
+        $"delay {i.Delay.TotalMilliseconds} ms ± {i.Jitter.TotalMilliseconds} ms, rate {(i.RateKbps == 0 ? "unlimited" : $"{i.RateKbps} kb/s")}, seed {i.Seed}");
+}

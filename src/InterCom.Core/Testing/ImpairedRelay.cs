@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace InterCom.Core.Testing;
+
+/// <summary>
+/// A real UDP relay that impairs what passes, both ways, reproducibly: loss (alone or in bursts),
+/// reordering, duplication, delay and jitter, a rate limit with a bounded queue
+/// (<see cref="NetworkImpairment"/>). One end sends to <see cref="LocalEndPoint"/> and the relay
+/// forwards to the other end from a socket of its own; what the other end sends back to that socket
+/// goes to whoever last sent to <see cref="LocalEndPoint"/>. For trying a call on a bad network
+/// without root (<c>intercom relay</c>), and for tests.
+/// </summary>
+public sealed class ImpairedRelay : IDisposable
+{
+    private const int MaxDatagram = 65_536;
+    private static readonly long s_maxQueueTicks = Stopwatch.Frequency / 5; // 200 ms of link backlog
+    private readonly Socket _front;
+    private readonly Socket _back;
+    private readonly IPEndPoint _forward;
+    private readonly Direction _towardsForward;
+    private readonly Direction _towardsFront;
+    private readonly PriorityQueue<Pending, long> _queue = new();
+    private readonly object _gate = new(); // Monitor: the scheduler waits on it
+    private readonly Thread[] _threads;
+    private EndPoint? _frontPeer;
+    private volatile bool _stopped;
+
+    /// <summary>Binds the relay and starts forwarding.</summary>
+    /// <param name="listen">Where the first end sends (port 0: any free port).</param>
+    /// <param name="forward">The other end.</param>
+    /// <param name="impairment">What to do to the traffic, each way.</param>
+    /// <exception cref="ArgumentException">An impairment setting is invalid.</exception>
+    /// <exception cref="InvalidOperationException">The listen address cannot be bound.</exception>
+    public ImpairedRelay(IPEndPoint listen, IPEndPoint forward, NetworkImpairment impairment)
+    {
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(impairment);
+        impairment.Validate();
+        Impairment = impairment;
+        _forward = forward;
+        _front = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _back = new Socket(forward.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            _front.ReceiveBufferSize = _back.ReceiveBufferSize = 1 << 20; // bursts wait here, not in the kernel's drop counter
+            _front.Bind(listen);
+            _back.Bind(new IPEndPoint(forward.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        }
+        catch (SocketException e)
+        {
+            _front.Dispose();
+            _back.Dispose();
+            throw new InvalidOperationException($"Cannot listen on UDP {listen}: {e.Message}", e);
+        }
+
+        _towardsForward = new Direction(impairment, impairment.Seed);
+        _towardsFront = new Direction(impairment, unchecked(impairment.Seed * 31 + 7));
+        _threads =
+        [
+            new Thread(() => Receive(_front, _towardsForward)) { IsBackground = true, Name = "InterCom relay in" },
+            new Thread(() => Receive(_back, _towardsFront)) { IsBackground = true, Name = "InterCom relay back" },
+            new Thread(Schedule) { IsBackground = true, Name = "InterCom relay out" },
+        ];
+        foreach (Thread thread in _threads)
+        {
+            thread.Start();
+        }
+    }
+
+    /// <summary>The impairment applied.</summary>
+    public NetworkImpairment Impairment { get; }
+
+    /// <summary>Where the first end sends.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_front.LocalEndPoint!;
+
+    /// <summary>What happened to the traffic towards the forward address.</summary>
+    public RelayStatistics Forwarded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _towardsForward.Statistics();
+            }
+        }
+    }
+
+    /// <summary>What happened to the traffic coming back.</summary>
+    public RelayStatistics Returned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _towardsFront.Statistics();
+            }
+        }
+    }
+
+    /// <summary>Stops forwarding (what is still queued is dropped) and closes the sockets.</summary>
+    public void Dispose()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        _front.Dispose();
+        _back.Dispose();
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+
+        foreach (Thread thread in _threads)
+        {
+            thread.Join();
+        }
+
+        while (_queue.TryDequeue(out Pending pending, out _))
+        {
+            ArrayPool<byte>.Shared.Return(pending.Buffer);
+        }
+    }
+
+    private void Receive(Socket socket, Direction direction)
+    {
+        byte[] buffer = new byte[MaxDatagram];
+        EndPoint any = new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stopped)
+        {
+            EndPoint from = any;
+            int length;
+            try
+            {
+                length = socket.ReceiveFrom(buffer, ref from);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                continue; // e.g. ICMP port unreachable from an end that is not up yet
+            }
+
+            if (socket == _front)
+            {
+                Volatile.Write(ref _frontPeer, from);
+                Admit(buffer.AsSpan(0, length), direction, _back, _forward);
+            }
+            else if (Volatile.Read(ref _frontPeer) is { } peer)
+            {
+                Admit(buffer.AsSpan(0, length), direction, _front, peer);
+            }
+        }
+    }
+
+    /// <summary>Decides the datagram's fate and queues what is to be sent.</summary>
+    private void Admit(ReadOnlySpan<byte> datagram, Direction direction, Socket socket, EndPoint to)
+    {
+        long now = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            Decision decision = direction.Decide(datagram.Length, now);
+            if (decision.Lost)
+            {
+                return;
+            }
+
+            var pending = new Pending(Copy(datagram), datagram.Length, socket, to);
+            if (decision.HoldBack)
+            {
+                direction.Held = (pending, decision.Due);
+                return;
+            }
+
+            _queue.Enqueue(pending, decision.Due);
+            if (decision.Duplicate)
+            {
+                _queue.Enqueue(pending with { Buffer = Copy(datagram) }, decision.Due);
+            }
+
+            if (direction.Held is { } held)
+            {
+                _queue.Enqueue(held.Packet, Math.Max(held.Due, decision.Due) + 1); // after the one that overtook it
+                direction.Held = null;
+                direction.Reordered++;
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private static byte[] Copy(ReadOnlySpan<byte> datagram)
+    {
+        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, datagram.Length));
+        datagram.CopyTo(copy);
+        return copy;
+    }
+
+    /// <summary>Sends each queued datagram when it falls due; a held-back datagram whose follower never came goes after 100 ms.</summary>
+    private void Schedule()
+    {
+        long heldLimit = Stopwatch.Frequency / 10;
+        while (true)
+        {
+            Pending next;
+            lock (_gate)
+            {
+                while (true)
+                {
+                    if (_stopped)
+                    {
+                        return;
+                    }
+
+                    long now = Stopwatch.GetTimestamp();
+                    foreach (Direction direction in new[] { _towardsForward, _towardsFront })
+                    {
+                        if (direction.Held is { } held && now - held.Due > heldLimit)
+                        {
+                            _queue.Enqueue(held.Packet, now);
+                            direction.Held = null;
+                        }
+                    }
+
+                    if (_queue.TryPeek(out next, out long due) && due <= now)
+                    {
+                        _queue.Dequeue();
+                        break;
+                    }
+
+                    long wait = _queue.Count > 0 ? due - now : Stopwatch.Frequency / 100;
+                    Monitor.Wait(_gate, TimeSpan.FromTicks(Math.Clamp(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency, 1, TimeSpan.TicksPerMillisecond * 10)));
+                }
+            }
+
+            try
+            {
+                next.Socket.SendTo(next.Buffer.AsSpan(0, next.Length), SocketFlags.None, next.To);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // An end that went away, or the relay closing: the datagram is lost, as on a network.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(next.Buffer);
+            }
+        }
+    }
+
+    private readonly record struct Pending(byte[] Buffer, int Length, Socket Socket, EndPoint To);
+
+    private readonly record struct Decision(bool Lost, bool Duplicate, bool HoldBack, long Due);
+
+    /// <summary>One direction's generator and state; used under the relay's lock.</summary>
+    private sealed class Direction(NetworkImpairment impairment, int seed)
+    {
+        private readonly Random _random = new(seed);
+        private int _burstLeft;
+        private long _linkFree;
+        private long _received;
+        private long _lost;
+        private long _duplicated;
+        private long _overflowed;
+
+        /// <summary>Held-back datagrams sent after the one that followed them (one whose follower never came goes alone, uncounted).</summary>
+        public long Reordered { get; set; }
+
+        public (Pending Packet, long Due)? Held { get; set; }
+
+        public Decision Decide(int length, long now)
+        {
+            // The same draws for every datagram, whatever the outcome: a seed gives one sequence of fates.
+            double lossDraw = _random.NextDouble() * 100;
+            double duplicateDraw = _random.NextDouble() * 100;
+            double reorderDraw = _random.NextDouble() * 100;
+            double jitterDraw = (_random.NextDouble() * 2) - 1;
+            _received++;
+            if (_burstLeft > 0 || lossDraw < impairment.LossPercent / impairment.BurstLength)
+            {
+                _burstLeft = _burstLeft > 0 ? _burstLeft - 1 : impairment.BurstLength - 1;
+                _lost++;
+                return new Decision(true, false, false, 0);
+            }
+
+            long due = now + (long)((impairment.Delay.TotalSeconds + (jitterDraw * impairment.Jitter.TotalSeconds)) * Stopwatch.Frequency);
+            due = Math.Max(now, due);
+            if (impairment.RateKbps > 0)
+            {
+                long departure = Math.Max(due, _linkFree);
+                if (departure - due > s_maxQueueTicks)
+                {
+                    _overflowed++;
+                    return new Decision(true, false, false, 0);
+                }
+
+                _linkFree = departure + (long)(length * 8.0 / (impairment.RateKbps * 1000.0) * Stopwatch.Frequency);
+                due = departure;
+            }
+
+            bool duplicate = duplicateDraw < impairment.DuplicatePercent;
+            bool holdBack = Held is null && reorderDraw < impairment.ReorderPercent;
+            duplicate &= !holdBack;
+            _duplicated += duplicate ? 1 : 0;
+            return new Decision(false, duplicate, holdBack, due);
+        }
+
+        public RelayStatistics Statistics() => new(_received, _lost, _overflowed, _duplicated, Reordered);
+    }
+}
+
+/// <summary>What an <see cref="ImpairedRelay"/> did to one direction's datagrams.</summary>
+/// <param name="Received">Datagrams that reached the relay.</param>
+/// <param name="Lost">Dropped by the loss model.</param>
+/// <param name="Overflowed">Dropped because the rate-limited queue held over 200 ms.</param>
+/// <param name="Duplicated">Sent twice.</param>
+/// <param name="Reordered">Held back and sent after the datagram that followed.</param>
+public sealed record RelayStatistics(long Received, long Lost, long Overflowed, long Duplicated, long Reordered);
