@@ -21,9 +21,13 @@ public sealed class HostileInputTests
 {
     private static readonly SrtpMasterKey Key = SrtpMasterKey.Generate();
 
-    /// <summary>Random datagrams, 0..1600 bytes, a quarter of them with a valid version and RTP/RTCP-looking second byte.</summary>
+    /// <summary>
+    /// Random datagrams, mostly 0..1600 bytes and now and then up to the largest UDP payload (65 507),
+    /// a quarter of them with version 2 and a random header, a quarter also with an RTCP packet type.
+    /// </summary>
     private static Arbitrary<byte[]> Datagrams() => Gen.Sized(size =>
-            Gen.Choose(0, 1600).SelectMany(length => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), length))
+            Gen.Frequency((20, Gen.Choose(0, 1600)), (1, Gen.Choose(1601, 65_507)))
+                .SelectMany(length => Gen.ArrayOf(ArbMap.Default.GeneratorFor<byte>(), length))
                 .SelectMany(bytes => Gen.Choose(0, 3).Select(shape => Shape(bytes, shape))))
         .ToArbitrary();
 
@@ -120,6 +124,32 @@ public sealed class HostileInputTests
             + receiver.RtcpPacketsReceived + receiver.SsrcCollisions + receiver.GetPeerStatistics().Sum(p => p.PacketsReceived + p.PacketsDuplicate);
         receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return logger.Errors == 0 && counted == 2;
+    }
+
+    [Fact]
+    public async Task A_flood_of_made_up_sources_does_not_make_the_receive_path_grow()
+    {
+        var options = new ReceiveOptions(() => 1, _ => false, () => { }, TimeSpan.FromSeconds(5));
+        await using var receiver = new ReceiveDecodePlay(AudioFormat.Mono48k, new CodecOptions(), new JitterBufferOptions(), options, new ErrorRecorder());
+        var from = new IPEndPoint(IPAddress.Loopback, 5004).Serialize();
+        var packet = new byte[12 + 40];
+        var random = new Random(5);
+        void Flood(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                new RtpHeader(111, (ushort)random.Next(), (uint)random.Next(), (uint)random.Next(), false).Write(packet); // a new SSRC each time
+                receiver.OnDatagram(packet, from);
+            }
+        }
+
+        Flood(1000); // the tables reach their bounds
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Flood(100_000);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(101_000, receiver.PacketsInProbation);
+        Assert.Empty(receiver.GetPeerStatistics());
+        Assert.True(allocated < 64 * 1024, $"{allocated} bytes for 100 000 datagrams"); // nothing per datagram, nothing kept
     }
 
     public static Arbitrary<byte[]> ByteArrays() => Datagrams();
