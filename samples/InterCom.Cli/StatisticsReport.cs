@@ -89,6 +89,7 @@ internal static class StatisticsReport
                 (long)(stats.Peers.Where(p => !p.HasLeft).Select(p => p.PlayoutDelayMs).DefaultIfEmpty().Max() * 1000), 0, 0, 0, 0));
         json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
         json.WriteNumber("peersLeft", stats.PeersLeft);
+        WriteProcess(json);
         json.WriteStartArray("peers");
         foreach (PeerStatistics peer in stats.Peers)
         {
@@ -130,6 +131,20 @@ internal static class StatisticsReport
         json.WriteNumber("senderRestarts", report.SenderRestarts);
         json.WriteNumber("receiverRestarts", report.ReceiverRestarts);
         json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>What this process spent: CPU time, garbage collections and allocation since it started (the call is most of it).</summary>
+    private static void WriteProcess(Utf8JsonWriter json)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        json.WriteStartObject("process");
+        json.WriteNumber("cpuSeconds", Math.Round(self.TotalProcessorTime.TotalSeconds, 3));
+        json.WriteNumber("wallSeconds", Math.Round((DateTime.Now - self.StartTime).TotalSeconds, 3));
+        json.WriteNumber("gen0Collections", GC.CollectionCount(0));
+        json.WriteNumber("gen1Collections", GC.CollectionCount(1));
+        json.WriteNumber("gen2Collections", GC.CollectionCount(2));
+        json.WriteNumber("allocatedBytes", GC.GetTotalAllocatedBytes());
         json.WriteEndObject();
     }
 
