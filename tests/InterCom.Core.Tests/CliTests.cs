@@ -33,7 +33,13 @@ public sealed class CliTests
         {
             JsonElement root = receiver.RootElement;
             Assert.InRange(root.GetProperty("durationSeconds").GetDouble(), 3.5, 6);
+            JsonElement process = root.GetProperty("process");
+            Assert.InRange(process.GetProperty("cpuSeconds").GetDouble(), 0.01, process.GetProperty("wallSeconds").GetDouble() * Environment.ProcessorCount);
+            Assert.True(process.GetProperty("wallSeconds").GetDouble() >= root.GetProperty("durationSeconds").GetDouble());
+            Assert.True(process.GetProperty("allocatedBytes").GetInt64() > 0);
+            Assert.True(process.GetProperty("gen0Collections").GetInt32() >= process.GetProperty("gen2Collections").GetInt32());
             JsonElement peer = Assert.Single(root.GetProperty("peers").EnumerateArray());
+            Assert.Equal(peer.GetProperty("packetsReceived").GetInt64(), root.GetProperty("received").GetProperty("packets").GetInt64());
             Assert.Equal($"127.0.0.1:{senderPort}", peer.GetProperty("endpoint").GetString());
             long sent = sender.RootElement.GetProperty("sent").GetProperty("packets").GetInt64();
             long received = peer.GetProperty("packetsReceived").GetInt64();
