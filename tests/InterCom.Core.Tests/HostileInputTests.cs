@@ -81,6 +81,44 @@ public sealed class HostileInputTests
         return true;
     }
 
+    [Property(MaxTest = 1000)]
+    public bool Truncated_packets_with_csrcs_extension_and_padding_are_refused_not_misread(byte csrcs, byte extensionWords, byte padding, NonNegativeInt cut)
+    {
+        // A valid RTP packet with every optional part, then an RTCP compound (SR + BYE), cut short anywhere.
+        int cc = csrcs % 16, words = extensionWords % 8, pad = 1 + (padding % 8);
+        var packet = new byte[12 + (4 * cc) + 4 + (4 * words) + 20 + pad];
+        new RtpHeader(111, 1, 2, 3, false).Write(packet);
+        packet[0] = (byte)(0x80 | 0x20 | 0x10 | cc); // padding, extension, CSRC count
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(12 + (4 * cc) + 2), (ushort)words);
+        packet[^1] = (byte)pad;
+        int header = 12 + (4 * cc) + 4 + (4 * words);
+        if (!RtpHeader.TryParse(packet, out _, out int offset, out int length) || offset != header || length != 20)
+        {
+            return false; // the whole packet must parse exactly
+        }
+
+        int at = cut.Get % packet.Length;
+        bool truncatedParses = RtpHeader.TryParse(packet.AsSpan(0, at), out _, out int o, out int l);
+        bool rtpOk = !truncatedParses || (o + l <= at && o <= at);
+
+        var rtcp = new byte[200];
+        int sr = RtcpWriter.WriteSenderReport(rtcp, 7, new RtcpSenderInfo(1, 2, 3, 4), []);
+        int total = sr + RtcpWriter.WriteBye(rtcp.AsSpan(sr), [7], "bye");
+        int rtcpCut = cut.Get % total;
+        var reader = new RtcpCompoundReader(rtcp.AsSpan(0, rtcpCut));
+        int packets = 0;
+        while (reader.TryReadNext(out _))
+        {
+            packets++;
+        }
+
+        // Cut inside the SR: nothing read, flagged; right after it: the SR, not flagged; inside the BYE:
+        // the SR read, flagged.
+        bool rtcpOk = rtcpCut == 0
+            || (rtcpCut == sr ? !reader.IsMalformed && packets == 1 : reader.IsMalformed && packets == (rtcpCut > sr ? 1 : 0));
+        return rtpOk && rtcpOk;
+    }
+
     [Property(MaxTest = 2000, Arbitrary = [typeof(HostileInputTests)])]
     public bool Srtp_never_takes_made_up_datagrams(byte[] datagram)
     {
