@@ -47,16 +47,14 @@ internal static class StatisticsReport
         double seconds = before is null ? now.Duration.TotalSeconds : (now.Duration - before.Duration).TotalSeconds;
         seconds = Math.Max(seconds, 1e-3);
         long bytesOut = now.BytesSent - (before?.BytesSent ?? 0);
-        long bytesIn = now.Peers.Sum(p => p.BytesReceived) - (before?.Peers.Sum(p => p.BytesReceived) ?? 0);
-        long received = now.Peers.Sum(p => p.PacketsReceived);
-        long lost = now.Peers.Sum(p => p.PacketsLost);
-        double lossPercent = received + lost == 0 ? 0 : 100.0 * lost / (received + lost);
-        PeerStatistics[] active = [.. now.Peers.Where(p => !p.HasLeft)];
-        double jitter = active.Length == 0 ? 0 : active.Max(p => p.JitterMs);
-        double delay = active.Length == 0 ? 0 : active.Max(p => p.PlayoutDelayMs);
+        ReceiveTotals received = now.Received;
+        long bytesIn = received.BytesReceived - (before?.Received.BytesReceived ?? 0);
+        long all = received.PacketsReceived + received.PacketsLost;
+        double lossPercent = all == 0 ? 0 : 100.0 * received.PacketsLost / all;
+        int active = now.Peers.Count(p => !p.HasLeft);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {jitter,5:F1} ms  delay {delay,5:F0} ms  rtt {now.RoundTripMs,5:F1} ms  peers {active.Length}");
+            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {received.JitterMs,5:F1} ms  delay {received.PlayoutDelayMs,5:F0} ms  rtt {now.RoundTripMs,5:F1} ms  peers {active}");
     }
 
     private static void Write(Utf8JsonWriter json, SessionStatistics stats)
@@ -81,12 +79,7 @@ internal static class StatisticsReport
         json.WriteBoolean("encrypted", stats.Encrypted);
         json.WriteNumber("rtcpReceived", stats.RtcpPacketsReceived);
         WriteFlowControl(json, stats.RoundTripMs, stats.RemoteLossPercent, stats.TargetBitrate, stats.FecEnabled);
-        WriteReceived(
-            json,
-            new RdpCounters(0, 0, stats.Peers.Sum(p => p.PacketsReceived), stats.Peers.Sum(p => p.BytesReceived), stats.Peers.Sum(p => p.PacketsLost),
-                stats.Peers.Sum(p => p.PacketsLate), stats.Peers.Sum(p => p.FramesConcealed),
-                (long)(stats.Peers.Where(p => !p.HasLeft).Select(p => p.JitterMs).DefaultIfEmpty().Max() * 1000),
-                (long)(stats.Peers.Where(p => !p.HasLeft).Select(p => p.PlayoutDelayMs).DefaultIfEmpty().Max() * 1000), 0, 0, 0, 0));
+        WriteReceived(json, stats.Received);
         json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
         json.WriteNumber("peersLeft", stats.PeersLeft);
         WriteProcess(json);
@@ -123,7 +116,7 @@ internal static class StatisticsReport
         json.WriteNumber("packets", c.PacketsSent);
         json.WriteNumber("bytes", c.BytesSent);
         json.WriteEndObject();
-        WriteReceived(json, r);
+        WriteReceived(json, new ReceiveTotals(r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, r.JitterMicros / 1000.0, r.PlayoutDelayMicros / 1000.0));
         WriteFlowControl(json, r.RoundTripMicros / 1000.0, r.RemoteFractionLost * 100 / 256.0, c.TargetBitrate, c.FecEnabled);
         json.WriteStartObject("processes");
         json.WriteNumber("senderPid", report.SenderPid);
@@ -159,7 +152,7 @@ internal static class StatisticsReport
     }
 
     /// <summary>What was received, over every sender (jitter and delay: the largest of the current senders).</summary>
-    private static void WriteReceived(Utf8JsonWriter json, RdpCounters r)
+    private static void WriteReceived(Utf8JsonWriter json, ReceiveTotals r)
     {
         json.WriteStartObject("received");
         json.WriteNumber("packets", r.PacketsReceived);
@@ -167,8 +160,8 @@ internal static class StatisticsReport
         json.WriteNumber("lost", r.PacketsLost);
         json.WriteNumber("late", r.PacketsLate);
         json.WriteNumber("concealed", r.FramesConcealed);
-        json.WriteNumber("jitterMs", Math.Round(r.JitterMicros / 1000.0, 3));
-        json.WriteNumber("playoutDelayMs", Math.Round(r.PlayoutDelayMicros / 1000.0, 1));
+        json.WriteNumber("jitterMs", Math.Round(r.JitterMs, 3));
+        json.WriteNumber("playoutDelayMs", Math.Round(r.PlayoutDelayMs, 1));
         json.WriteEndObject();
     }
 }

@@ -50,4 +50,7 @@ public sealed record SessionStatistics(
 
     /// <summary>Whether the call is encrypted and authenticated (SRTP).</summary>
     public bool Encrypted { get; init; }
+
+    /// <summary>What was received over all senders (<see cref="Peers"/> summed).</summary>
+    public ReceiveTotals Received => ReceiveTotals.Of(Peers);
 }

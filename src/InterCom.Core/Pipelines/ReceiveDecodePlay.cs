@@ -451,26 +451,12 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
         if (_options.Counters is { } counters)
         {
-            long received = 0, bytes = 0, lost = 0, late = 0, concealed = 0;
-            double jitter = 0, delay = 0;
-            foreach (PeerStatistics p in GetPeerStatistics()) // senders that left count too: the counters only grow
-            {
-                received += p.PacketsReceived;
-                bytes += p.BytesReceived;
-                lost += p.PacketsLost;
-                late += p.PacketsLate;
-                concealed += p.FramesConcealed;
-                if (!p.HasLeft)
-                {
-                    jitter = Math.Max(jitter, p.JitterMs);
-                    delay = Math.Max(delay, p.PlayoutDelayMs);
-                }
-            }
-
+            ReceiveTotals t = ReceiveTotals.Of(GetPeerStatistics()); // senders that left count too: the counters only grow
             FlowControl.RdpCounters b = CountersBaseline;
             counters.Publish(new FlowControl.RdpCounters(
-                Environment.TickCount64, Environment.ProcessId, b.PacketsReceived + received, b.BytesReceived + bytes, b.PacketsLost + lost,
-                b.PacketsLate + late, b.FramesConcealed + concealed, (long)(jitter * 1000), (long)(delay * 1000),
+                Environment.TickCount64, Environment.ProcessId, b.PacketsReceived + t.PacketsReceived, b.BytesReceived + t.BytesReceived,
+                b.PacketsLost + t.PacketsLost, b.PacketsLate + t.PacketsLate, b.FramesConcealed + t.FramesConcealed,
+                (long)(t.JitterMs * 1000), (long)(t.PlayoutDelayMs * 1000),
                 RoundTripMicros, RemoteFractionLost, Interlocked.Read(ref _remoteJitterMicros), b.ReportsReceived + ReportsReceived));
         }
     }
