@@ -95,6 +95,7 @@ internal static class StatisticsReport
             json.WriteNumber("packetsLate", peer.PacketsLate);
             json.WriteNumber("packetsDuplicate", peer.PacketsDuplicate);
             json.WriteNumber("framesConcealed", peer.FramesConcealed);
+            json.WriteNumber("framesRecovered", peer.FramesRecovered);
             json.WriteNumber("framesDiscarded", peer.FramesDiscarded);
             json.WriteNumber("jitterMs", Math.Round(peer.JitterMs, 3));
             json.WriteNumber("playoutDelayMs", Math.Round(peer.PlayoutDelayMs, 1));

@@ -22,4 +22,11 @@ public interface IAudioDecoder : IDisposable
     /// missing (Opus: packet loss concealment; PCM: a short fade to silence).
     /// </summary>
     void Conceal(Span<float> destination, int frameSamples);
+
+    /// <summary>
+    /// Rebuilds a missing frame from the redundancy carried by the packet after it (Opus in-band FEC,
+    /// LBRR): returns samples per channel written, or -1 when <paramref name="nextPayload"/> carries none
+    /// (then conceal instead). The default: no redundancy.
+    /// </summary>
+    int DecodeRedundancy(ReadOnlySpan<byte> nextPayload, Span<float> destination, int frameSamples) => -1;
 }

@@ -41,6 +41,24 @@ internal sealed class OpusAudioDecoder : IAudioDecoder
         }
     }
 
+    public int DecodeRedundancy(ReadOnlySpan<byte> nextPayload, Span<float> destination, int frameSamples)
+    {
+        if (!OpusRedundancy.HasLbrr(nextPayload))
+        {
+            return -1; // decoding "FEC" from a packet without any would only be concealment under another name
+        }
+
+        try
+        {
+            int samples = _decoder.Decode(nextPayload, destination[..(frameSamples * Format.Channels)], frameSamples, true);
+            return samples > 0 ? samples : -1;
+        }
+        catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or OpusException)
+        {
+            return -1;
+        }
+    }
+
     public int Decode(ReadOnlySpan<byte> payload, Span<float> destination)
     {
         try

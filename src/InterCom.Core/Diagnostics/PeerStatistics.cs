@@ -27,4 +27,8 @@ public sealed record PeerStatistics(
     long FramesDiscarded,
     double JitterMs,
     double PlayoutDelayMs,
-    bool HasLeft = false);
+    bool HasLeft = false)
+{
+    /// <summary>Lost frames rebuilt from the in-band FEC of the packet after them (Opus), instead of concealed.</summary>
+    public long FramesRecovered { get; init; }
+}

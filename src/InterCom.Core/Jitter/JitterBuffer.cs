@@ -46,6 +46,7 @@ internal sealed class JitterBuffer : IDisposable
     private long _late;
     private long _duplicate;
     private long _concealed;
+    private long _recovered;
     private long _discarded;
     private double _jitter;          // RFC 3550 interarrival jitter, in 48 kHz units
     private long _lastTransit;
@@ -283,7 +284,10 @@ internal sealed class JitterBuffer : IDisposable
                 _concealed,
                 _discarded,
                 _jitter / 48.0,
-                _playoutDelay / 48.0);
+                _playoutDelay / 48.0)
+            {
+                FramesRecovered = _recovered,
+            };
         }
     }
 
@@ -323,7 +327,18 @@ internal sealed class JitterBuffer : IDisposable
 
         if (_highestSeq > _nextSeq)
         {
-            _nextSeq++;     // lost (or still on its way: it will count as late)
+            // Lost (or still on its way: it will count as late). If the packet after it is here and
+            // carries in-band FEC for it, rebuild it from that; otherwise conceal.
+            Slot after = _slots[(_nextSeq + 1) & (Capacity - 1)];
+            _nextSeq++;
+            if (after.Sequence == _nextSeq && _decoder.DecodeRedundancy(after.Data.AsSpan(0, after.Length), _decoded, _frameSamples) is > 0 and var samples)
+            {
+                _recovered++;
+                _concealedRun = 0;
+                SetDecoded(samples);
+                return;
+            }
+
             Conceal();
             return;
         }
