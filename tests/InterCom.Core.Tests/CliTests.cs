@@ -70,9 +70,9 @@ public sealed class CliTests
         string session = $"test-{Environment.ProcessId}-{Guid.NewGuid():N}";
         int portA = FreeUdpPort(), portB = FreeUdpPort();
         using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
-            "--output", Path.Combine(dir, "a.wav"), "--duration", "5", "--quiet", "--session", session]);
+            "--output", Path.Combine(dir, "a.wav"), "--duration", "60", "--quiet", "--session", session]);
         using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
-            "--output", Path.Combine(dir, "b.wav"), "--duration", "5", "--quiet"]);
+            "--output", Path.Combine(dir, "b.wav"), "--duration", "60", "--quiet"]);
         string path = FlowControl.FlowControlCounters.PathFor(session);
         await WaitForAsync(() => File.Exists(path), a);
 
@@ -100,6 +100,9 @@ public sealed class CliTests
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Matches(@"^ces +\d+\.\ds sent \d+ pkts .* \| rdp +\d+\.\ds received \d+ .* \| rtt \d+\.\d ms", l));
 
+        // The calls run until stopped (a fixed duration could end before a slow machine got here).
+        a.Interrupt();
+        b.Interrupt();
         Assert.Equal(0, await a.WaitAsync(Timeout));
         Assert.Equal(0, await b.WaitAsync(Timeout));
         Assert.False(File.Exists(path), "the counters file is removed when the call ends");

@@ -27,7 +27,7 @@ public sealed class GStreamerInteropTests
         string wav = Path.Combine(dir, "heard.wav"), json = Path.Combine(dir, "stats.json");
         using var call = IntercomProcess.Start(
             ["call", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--input", "tone:440", "--output", wav,
-             "--duration", "4", "--quiet", "--stats-json", json, .. encrypted ? new[] { "--key", key.ToBase64() } : []]);
+             "--duration", "6", "--quiet", "--stats-json", json, .. encrypted ? new[] { "--key", key.ToBase64() } : []]);
         await Task.Delay(TimeSpan.FromSeconds(0.5)); // listening before GStreamer sends
 
         string srtp = encrypted ? $" ! srtpenc key={Hex(key)} rtp-cipher=aes-128-gcm rtp-auth=null rtcp-cipher=aes-128-gcm rtcp-auth=null" : "";
