@@ -198,8 +198,8 @@ internal static class WorkerProcess
             counters,
             SendReport: report =>
             {
-                Span<byte> protectedReport = stackalloc byte[srtp is null ? 0 : report.Length + SrtpSession.SrtcpOverhead];
-                ReadOnlySpan<byte> datagram = srtp is null ? report : protectedReport[..srtp.ProtectRtcp(report, protectedReport)];
+                Span<byte> scratch = stackalloc byte[srtp is null ? 0 : report.Length + SrtpSession.SrtcpOverhead];
+                ReadOnlySpan<byte> datagram = SrtpSession.OutgoingRtcp(srtp, report, scratch);
                 foreach (SocketAddress peer in peerAddresses)
                 {
                     transport.Send(datagram, peer);

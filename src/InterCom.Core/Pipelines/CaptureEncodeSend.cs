@@ -176,8 +176,8 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     /// <summary>Sends one RTCP packet to every peer (as SRTCP when the call is encrypted); the receiving half sends its reports through this.</summary>
     internal void SendToPeers(ReadOnlySpan<byte> rtcp)
     {
-        Span<byte> protectedRtcp = stackalloc byte[_srtp is null ? 0 : rtcp.Length + Security.SrtpSession.SrtcpOverhead];
-        ReadOnlySpan<byte> datagram = _srtp is null ? rtcp : protectedRtcp[.._srtp.ProtectRtcp(rtcp, protectedRtcp)];
+        Span<byte> scratch = stackalloc byte[_srtp is null ? 0 : rtcp.Length + Security.SrtpSession.SrtcpOverhead];
+        ReadOnlySpan<byte> datagram = Security.SrtpSession.OutgoingRtcp(_srtp, rtcp, scratch);
         foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
         {
             _transport.Send(datagram, address);

@@ -162,6 +162,14 @@ internal sealed class SrtpSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// What goes on the wire for an outgoing RTCP packet: the packet itself in a plain call
+    /// (<paramref name="srtp"/> null), its SRTCP form written into <paramref name="scratch"/> (at least
+    /// <see cref="SrtcpOverhead"/> bytes longer) in an encrypted one.
+    /// </summary>
+    public static ReadOnlySpan<byte> OutgoingRtcp(SrtpSession? srtp, ReadOnlySpan<byte> rtcp, Span<byte> scratch)
+        => srtp is null ? rtcp : scratch[..srtp.ProtectRtcp(rtcp, scratch)];
+
     /// <summary>Checks and decrypts one SRTP packet into <paramref name="output"/> (at least as long); <paramref name="length"/> is the RTP packet's.</summary>
     public SrtpResult UnprotectRtp(ReadOnlySpan<byte> datagram, Span<byte> output, out int length)
     {

@@ -22,6 +22,7 @@ public sealed class ImpairedRelay : IDisposable
     private readonly IPEndPoint _forward;
     private readonly Direction _towardsForward;
     private readonly Direction _towardsFront;
+    private readonly Direction[] _directions;
     private readonly PriorityQueue<Pending, long> _queue = new();
     private readonly object _gate = new(); // Monitor: the scheduler waits on it
     private readonly Thread[] _threads;
@@ -59,6 +60,7 @@ public sealed class ImpairedRelay : IDisposable
 
         _towardsForward = new Direction(impairment, impairment.Seed);
         _towardsFront = new Direction(impairment, unchecked(impairment.Seed * 31 + 7));
+        _directions = [_towardsForward, _towardsFront];
         _threads =
         [
             new Thread(() => Receive(_front, _towardsForward)) { IsBackground = true, Name = "InterCom relay in" },
@@ -222,7 +224,7 @@ public sealed class ImpairedRelay : IDisposable
                     }
 
                     long now = Stopwatch.GetTimestamp();
-                    foreach (Direction direction in new[] { _towardsForward, _towardsFront })
+                    foreach (Direction direction in _directions)
                     {
                         if (direction.Held is { } held && now - held.Due > heldLimit)
                         {
