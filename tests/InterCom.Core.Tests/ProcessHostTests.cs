@@ -24,6 +24,12 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     private static readonly TimeSpan ResumeLimit = TimeSpan.FromSeconds(1.5);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Restarts from standby workers (the default). INTERCOM_TEST_STANDBY=0 measures restarts from
+    /// fresh processes instead (docs/processes.md); the limit asserted is the same.
+    /// </summary>
+    private static readonly bool Standby = Environment.GetEnvironmentVariable("INTERCOM_TEST_STANDBY") != "0";
+
     [Fact]
     public async Task A_call_in_two_processes_carries_tone_and_each_half_is_restarted_after_kill_9()
     {
@@ -38,6 +44,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
             Session = new VoiceSessionOptions { ListenEndPoint = hostListen, Peers = [peer.LocalEndPoint] },
             Input = $"tone:{ToneFromHost.ToString(CultureInfo.InvariantCulture)}",
             Output = wav,
+            StandbyWorkers = Standby,
         });
         await host.StartAsync();
 
@@ -54,7 +61,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
 
         // kill -9 the receiving worker: a new one plays into the same file within the limit.
         await Task.Delay(1500); // a report or two published
-        await WaitUntilAsync(() => host.IsStandbyReady, "the standby workers never got ready");
+        await WaitUntilAsync(() => !Standby || host.IsStandbyReady, "the standby workers never got ready");
         long receivedBefore = host.GetFlowControl().Rdp.PacketsReceived;
         Process.GetProcessById(receiver).Kill();
         long killed = Stopwatch.GetTimestamp();
@@ -80,7 +87,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
 
         // kill -9 the sending worker: the peer hears the host again within the limit, after a silence.
         await Task.Delay(500);
-        await WaitUntilAsync(() => host.IsStandbyReady, "no new standby worker got ready after the restart");
+        await WaitUntilAsync(() => !Standby || host.IsStandbyReady, "no new standby worker got ready after the restart");
         long sentBefore = host.GetFlowControl().Ces.PacketsSent;
         Process.GetProcessById(sender).Kill();
         long senderKilled = Stopwatch.GetTimestamp();
