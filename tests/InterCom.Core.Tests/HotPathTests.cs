@@ -1,6 +1,7 @@
 using System.Net;
 using InterCom.Core.Audio;
 using InterCom.Core.Codecs;
+using InterCom.Core.Diagnostics;
 using InterCom.Core.Jitter;
 using InterCom.Core.Mixing;
 using InterCom.Core.Rtp;
@@ -9,7 +10,7 @@ using InterCom.Core.Security;
 namespace InterCom.Core.Tests;
 
 /// <summary>The per-frame path allocates nothing in steady state, and both Opus implementations carry a call.</summary>
-public sealed class HotPathTests
+public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
     [InlineData(AudioCodec.Pcm)]
@@ -61,6 +62,7 @@ public sealed class HotPathTests
             Frame(); // warm up: JIT, tiering, first-use allocations
         }
 
+        PeerStatistics start = buffer.GetStatistics();
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
@@ -68,6 +70,8 @@ public sealed class HotPathTests
         }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        PeerStatistics end = buffer.GetStatistics();
+        output.WriteLine($"{codec}: expanded {end.ExpandedMs - start.ExpandedMs} ms, shortened {end.ShortenedMs - start.ShortenedMs} ms, target {end.TargetDelayMs} ms, delay {end.PlayoutDelayMs:F1} ms");
         Assert.Equal(0, failures);
         Assert.Equal(0, allocated);
         Assert.True(SignalAnalysis.ToneAmplitude(mix, 440) > 0.15, "the path did not carry the tone");

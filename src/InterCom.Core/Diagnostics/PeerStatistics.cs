@@ -11,7 +11,7 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="PacketsLate">Packets that came after their playout time and were dropped.</param>
 /// <param name="PacketsDuplicate">Extra copies of packets already received, ignored.</param>
 /// <param name="FramesConcealed">Frames synthesized (Opus PLC, PCM fade) because their packet was missing at playout time.</param>
-/// <param name="FramesDiscarded">Packets discarded unplayed to bring the delay back to the target after it stayed above it.</param>
+/// <param name="FramesDiscarded">Packets discarded unplayed because the delay stayed far (200 ms) above the target, e.g. a burst after a stall.</param>
 /// <param name="JitterMs">Interarrival jitter (RFC 3550 section 6.4.1), milliseconds.</param>
 /// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point, milliseconds (smoothed).</param>
 /// <param name="HasLeft">Whether the sender has left (BYE, silence past the timeout, or removed): these are its final counters.</param>
@@ -31,4 +31,16 @@ public sealed record PeerStatistics(
 {
     /// <summary>Lost frames rebuilt from the in-band FEC of the packet after them (Opus), instead of concealed.</summary>
     public long FramesRecovered { get; init; }
+
+    /// <summary>Frames the buffer produced while playing: decoded, rebuilt from FEC, or concealed (the base for a concealed percentage).</summary>
+    public long FramesPlayed { get; init; }
+
+    /// <summary>The delay the buffer is steering toward now, milliseconds (the adaptive estimate, or the fixed target).</summary>
+    public double TargetDelayMs { get; init; }
+
+    /// <summary>Audio inserted by time-stretching to raise the delay, milliseconds in all.</summary>
+    public double ExpandedMs { get; init; }
+
+    /// <summary>Audio removed by time-stretching to lower the delay, milliseconds in all.</summary>
+    public double ShortenedMs { get; init; }
 }

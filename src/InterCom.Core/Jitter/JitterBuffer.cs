@@ -7,17 +7,23 @@ using InterCom.Core.Rtp;
 namespace InterCom.Core.Jitter;
 
 /// <summary>
-/// One remote sender's jitter buffer and decoder. The receive thread <see cref="Insert"/>s packets
-/// (placed by extended sequence number into preallocated slots); the playout thread <see cref="Read"/>s
-/// exactly the next N samples, decoding, concealing or filling silence. Duplicates are ignored, late
-/// packets dropped, and every one of them counted. Steady state allocates nothing.
+/// One remote sender's jitter buffer and decoder. The receive thread <see cref="Insert(in RtpHeader, ReadOnlySpan{byte})"/>s
+/// packets (placed by extended sequence number into preallocated slots); the playout thread
+/// <see cref="Read"/>s exactly the next N samples, decoding, concealing or filling silence.
+/// Duplicates are ignored, late packets dropped, and every one of them counted. The delay follows a
+/// target (fixed, or adaptive from <see cref="DelayEstimator"/>) by time-stretching decoded audio a
+/// pitch period at a time (<see cref="TimeStretcher"/>). Time comes from a <see cref="TimeProvider"/>,
+/// so that a test can play an hour of virtual time in seconds. Steady state allocates nothing.
 /// </summary>
 internal sealed class JitterBuffer : IDisposable
 {
     internal const int Capacity = 256;          // slots: 640 ms at 2.5 ms frames, 5 s at 20 ms
     private const int HistorySize = 1024;        // window for telling duplicates from late packets
     private const int MaxFrameSamples = 5760;    // 120 ms, the longest Opus packet
-    private const int ExcessReadsBeforeDiscard = 50; // 0.5 s at 10 ms frames
+    private const int FarAboveReadsBeforeDiscard = 10;
+    private const int FarAboveTargetSamples = 9600;  // 200 ms: a burst after a stall; stretching would take seconds
+    private const int StretchCooldownFactor = 3;     // after changing the length by L, play 3·L first: at most ±25 % speed
+    private const int UnalikeAttemptsBeforeForce = 10;
 
     private readonly Lock _gate = new();
     private readonly Slot[] _slots = new Slot[Capacity];
@@ -25,9 +31,15 @@ internal sealed class JitterBuffer : IDisposable
     private readonly IAudioDecoder _decoder;
     private readonly int _maxPayload;
     private readonly int _channels;
-    private readonly int _targetSamples;
+    private readonly bool _adaptive;
+    private readonly bool _stretching;
+    private readonly int _minSamples;
+    private readonly int _maxSamples;
     private readonly int _maxConcealedRun;
-    private readonly float[] _decoded;
+    private readonly DelayEstimator _estimator;
+    private readonly TimeProvider _time;
+    private readonly double _samplesPerTick;
+    private readonly float[] _decoded;       // decoded audio not yet played: [_decodedOffset, +_decodedCount)
     private int _decodedOffset;
     private int _decodedCount;
 
@@ -39,7 +51,11 @@ internal sealed class JitterBuffer : IDisposable
     private long _bufferingElapsed;
     private int _frameSamples;
     private int _concealedRun;
-    private int _excessReads;
+    private int _targetSamples;     // delay wanted ahead of the frame being played
+    private int _farAboveReads;
+    private int _stretchCooldown;   // samples to play before the next time-stretch
+    private int _unalikeAttempts;
+    private bool _concealing;       // the decoded audio is concealment
 
     private long _received;
     private long _bytes;
@@ -48,6 +64,9 @@ internal sealed class JitterBuffer : IDisposable
     private long _concealed;
     private long _recovered;
     private long _discarded;
+    private long _framesPlayed;
+    private long _expandedSamples;
+    private long _shortenedSamples;
     private double _jitter;          // RFC 3550 interarrival jitter, in 48 kHz units
     private long _lastTransit;
     private bool _hasTransit;
@@ -58,19 +77,32 @@ internal sealed class JitterBuffer : IDisposable
     private long _receivedPrior;
     private uint _lastSenderReport;          // compact NTP of the last SR from this sender (LSR)
     private long _lastSenderReportTicks;     // when it arrived
-    private long _lastArrivalTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long _lastArrivalTicks;
 
-    public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples, System.Net.SocketAddress? source = null)
+    public JitterBuffer(uint ssrc, IPEndPoint endPoint, IAudioDecoder decoder, JitterBufferOptions options, int defaultFrameSamples, System.Net.SocketAddress? source = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+        _samplesPerTick = (double)AudioFormat.CallSampleRate / _time.TimestampFrequency;
+        _lastArrivalTicks = _time.GetTimestamp();
         Ssrc = ssrc;
         EndPoint = endPoint;
         Source = source;
         _decoder = decoder;
         _channels = decoder.Format.Channels;
+        _adaptive = options.Adaptive;
+        _stretching = options.TimeStretching;
+        _minSamples = decoder.Format.FramesIn(options.MinDelay);
+        _maxSamples = decoder.Format.FramesIn(options.MaxDelay);
         _targetSamples = decoder.Format.FramesIn(options.TargetDelay);
+        if (_adaptive)
+        {
+            _targetSamples = Math.Clamp(_targetSamples, _minSamples, _maxSamples);
+        }
+
+        _estimator = new DelayEstimator(Math.Max(_maxSamples, _targetSamples));
         _maxConcealedRun = options.MaxConcealedRun;
         _frameSamples = defaultFrameSamples;
-        _decoded = new float[MaxFrameSamples * _channels];
+        _decoded = new float[((2 * MaxFrameSamples) + TimeStretcher.MaxLag) * _channels]; // a frame, the next decoded ahead, a period inserted
         _maxPayload = AudioCodecFactory.MaxPayloadBytes(decoder.Codec, decoder.Format);
         for (int i = 0; i < _slots.Length; i++)
         {
@@ -97,10 +129,15 @@ internal sealed class JitterBuffer : IDisposable
     /// <summary>Gain applied when mixing this sender (1 = unchanged, 0 = muted); set by any thread.</summary>
     public float Gain { get; set; } = 1f;
 
-    /// <summary>Monotonic timestamp (Stopwatch ticks) of the last packet placed.</summary>
+    /// <summary>Timestamp (of the buffer's <see cref="TimeProvider"/>: Stopwatch ticks by default) of the last packet placed.</summary>
     public long LastArrivalTicks => Volatile.Read(ref _lastArrivalTicks);
 
     public AudioCodec Codec => _decoder.Codec;
+
+    /// <summary>Places one packet that arrived now (by the buffer's <see cref="TimeProvider"/>).</summary>
+    /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>
+    public bool Insert(in RtpHeader header, ReadOnlySpan<byte> payload)
+        => Insert(header, payload, (long)(_time.GetTimestamp() * _samplesPerTick));
 
     /// <summary>Places one packet. <paramref name="arrival"/> is the arrival time in 48 kHz units of a monotonic clock.</summary>
     /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>
@@ -113,12 +150,13 @@ internal sealed class JitterBuffer : IDisposable
                 return true; // the sender was just removed: the packet is simply not played
             }
 
-            if (payload.Length > _maxPayload || _decoder.GetFrameSamples(payload) <= 0)
+            int frameSamples = payload.Length > _maxPayload ? -1 : _decoder.GetFrameSamples(payload);
+            if (frameSamples <= 0)
             {
                 return false;
             }
 
-            Volatile.Write(ref _lastArrivalTicks, System.Diagnostics.Stopwatch.GetTimestamp());
+            Volatile.Write(ref _lastArrivalTicks, _time.GetTimestamp());
             long seq;
             if (!_anyReceived)
             {
@@ -143,6 +181,7 @@ internal sealed class JitterBuffer : IDisposable
             _received++;
             _bytes += payload.Length;
             UpdateJitter(header.Timestamp, arrival);
+            _estimator.Add(header.Timestamp, arrival, frameSamples);
             if (seq < _firstSeq)
             {
                 _firstSeq = seq;
@@ -204,7 +243,7 @@ internal sealed class JitterBuffer : IDisposable
             _receivedPrior = _received;
             byte fraction = expectedInterval <= 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
             uint delay = _lastSenderReportTicks == 0 ? 0
-                : (uint)Math.Min(uint.MaxValue, (nowTicks - _lastSenderReportTicks) * 65536 / System.Diagnostics.Stopwatch.Frequency);
+                : (uint)Math.Min(uint.MaxValue, (nowTicks - _lastSenderReportTicks) * 65536 / _time.TimestampFrequency);
             return new RtcpReportBlock(
                 Ssrc,
                 fraction,
@@ -227,21 +266,22 @@ internal sealed class JitterBuffer : IDisposable
                 return;
             }
 
+            if (_adaptive && _estimator.HasEstimate)
+            {
+                // What 95 % of recent packets needed, plus the reading side's own granularity (the
+                // playout clock wakes up once per frame, at any phase against the arrivals).
+                _targetSamples = Math.Clamp(_estimator.EstimateSamples + (_frameSamples / 2), _minSamples, _maxSamples);
+            }
+
             if (_state == State.Buffering)
             {
                 if (_bufferingElapsed >= _targetSamples)
                 {
                     _state = State.Playing;
+                    _playoutDelay = Queued();
                 }
 
                 _bufferingElapsed += destination.Length / _channels;
-            }
-
-            if (_state == State.Playing)
-            {
-                long queued = ((_highestSeq - _nextSeq + 1) * _frameSamples) + (_decodedCount / _channels);
-                _playoutDelay += (queued - _playoutDelay) / 16;
-                GuardLatency(queued);
             }
 
             int filled = 0;
@@ -260,11 +300,18 @@ internal sealed class JitterBuffer : IDisposable
                 if (_state != State.Playing)
                 {
                     destination[filled..].Clear();
-                    return;
+                    break;
                 }
 
+                _decodedOffset = 0;
                 NextFrame();
+                if (_decodedCount > 0 && !_concealing)
+                {
+                    FollowTarget(); // never stretches concealment: that would only make up more audio
+                }
             }
+
+            _stretchCooldown = Math.Max(0, _stretchCooldown - (destination.Length / _channels));
         }
     }
 
@@ -287,6 +334,10 @@ internal sealed class JitterBuffer : IDisposable
                 _playoutDelay / 48.0)
             {
                 FramesRecovered = _recovered,
+                FramesPlayed = _framesPlayed,
+                TargetDelayMs = _targetSamples / 48.0,
+                ExpandedMs = _expandedSamples / 48.0,
+                ShortenedMs = _shortenedSamples / 48.0,
             };
         }
     }
@@ -345,8 +396,8 @@ internal sealed class JitterBuffer : IDisposable
 
         // Nothing buffered: the next packet is late (a stall on the way) or the sender stopped. Conceal
         // without moving past it, so that when it comes it is played, not dropped: the delay grows by
-        // the stall instead of the playout point running ahead of the stream (GuardLatency trims the
-        // excess later). After a few frames, go silent and wait for the next talkspurt.
+        // the stall instead of the playout point running ahead of the stream (FollowTarget brings it
+        // back down later). After a few frames, go silent and wait for the next talkspurt.
         if (_concealedRun < _maxConcealedRun)
         {
             _concealedRun++;
@@ -359,36 +410,107 @@ internal sealed class JitterBuffer : IDisposable
     }
 
     /// <summary>
-    /// Keeps the delay near the target: when more than three frames (at least 20 ms) above it stayed queued for
-    /// <see cref="ExcessReadsBeforeDiscard"/> reads in a row (a burst after a stall, a sender clock
-    /// slightly fast), the oldest buffered packet is discarded, and one more every 5 reads while the
-    /// excess lasts. The adaptive playout of a later release
-    /// replaces this with time-stretching.
+    /// Just after a frame was decoded (caller holds the lock): moves the delay toward the target. The
+    /// measure is the audio queued ahead of the playout point (packets waiting plus decoded audio),
+    /// smoothed over about 16 frames. Above the target by more than half a frame (at least 5 ms), one
+    /// pitch period of the decoded audio is removed; below it, one is inserted; then at least three
+    /// times that much audio plays before the next change (at most ±25 % speed, no audible jumps).
+    /// Far above (200 ms, a burst after a stall) for 10 frames, whole packets are discarded instead.
     /// </summary>
-    private void GuardLatency(long queued)
+    private void FollowTarget()
     {
-        // Normal: the target plus the frame being played plus one on its way, give or take the playout
-        // clock's wake-up jitter. Only more than that, for long, is excess.
-        if (queued <= _targetSamples + Math.Max(3L * _frameSamples, 960))
+        long queued = Queued();
+        _playoutDelay += (queued - _playoutDelay) / 16;
+        long wanted = _targetSamples + _frameSamples; // the target, plus the frame being played
+        if (queued > wanted + FarAboveTargetSamples)
         {
-            _excessReads = 0;
+            if (++_farAboveReads >= FarAboveReadsBeforeDiscard)
+            {
+                DiscardDownTo(wanted);
+                _farAboveReads = 0;
+            }
+
             return;
         }
 
-        if (++_excessReads < ExcessReadsBeforeDiscard)
+        _farAboveReads = 0;
+        int band = Math.Max(_frameSamples / 2, 240);
+        if (!_stretching || _stretchCooldown > 0 || Math.Abs(_playoutDelay - wanted) <= band)
         {
             return;
         }
 
-        _excessReads = ExcessReadsBeforeDiscard - 5; // still above next time: discard again 5 reads on
-        Slot slot = _slots[_nextSeq & (Capacity - 1)];
-        if (slot.Sequence == _nextSeq)
+        bool force = _unalikeAttempts >= UnalikeAttemptsBeforeForce;
+        int changed;
+        if (_playoutDelay > wanted)
         {
+            DecodeAhead(2 * TimeStretcher.MaxLag);
+            changed = -TimeStretcher.Shorten(_decoded.AsSpan(0, _decodedCount), _channels, force);
+            _shortenedSamples -= changed;
+        }
+        else
+        {
+            changed = TimeStretcher.Lengthen(_decoded, _decodedCount, _channels, force);
+            _expandedSamples += changed;
+        }
+
+        if (changed == 0)
+        {
+            _unalikeAttempts++;
+            return;
+        }
+
+        _unalikeAttempts = 0;
+        _decodedCount += changed * _channels;
+        _playoutDelay += changed;
+        _stretchCooldown = StretchCooldownFactor * Math.Abs(changed);
+    }
+
+    /// <summary>Packets waiting plus decoded audio not yet played, in samples per channel.</summary>
+    private long Queued() => ((_highestSeq - _nextSeq + 1) * _frameSamples) + (_decodedCount / _channels);
+
+    /// <summary>Decodes the packets that are already here onto the decoded audio until it holds <paramref name="samples"/> per channel.</summary>
+    private void DecodeAhead(int samples)
+    {
+        while (_decodedCount / _channels < samples && _decoded.Length - _decodedCount >= MaxFrameSamples * _channels)
+        {
+            Slot slot = _slots[_nextSeq & (Capacity - 1)];
+            if (slot.Sequence != _nextSeq)
+            {
+                return; // only audio that came: concealment is no material to shorten
+            }
+
             slot.Sequence = -1;
-            _discarded++;
+            _nextSeq++;
+            int decoded = _decoder.Decode(slot.Data.AsSpan(0, slot.Length), _decoded.AsSpan(_decodedCount));
+            if (decoded <= 0)
+            {
+                decoded = _frameSamples;
+                _decoder.Conceal(_decoded.AsSpan(_decodedCount), decoded);
+                _concealed++;
+            }
+
+            _framesPlayed++;
+            _decodedCount += decoded * _channels;
+        }
+    }
+
+    /// <summary>Drops the oldest packets until about <paramref name="wanted"/> samples are queued; each one counted.</summary>
+    private void DiscardDownTo(long wanted)
+    {
+        while (Queued() > wanted + _frameSamples && _nextSeq < _highestSeq)
+        {
+            Slot slot = _slots[_nextSeq & (Capacity - 1)];
+            if (slot.Sequence == _nextSeq)
+            {
+                slot.Sequence = -1;
+                _discarded++;
+            }
+
+            _nextSeq++;
         }
 
-        _nextSeq++;
+        _playoutDelay = Queued();
     }
 
     private void Conceal()
@@ -396,10 +518,13 @@ internal sealed class JitterBuffer : IDisposable
         _decoder.Conceal(_decoded, _frameSamples);
         _concealed++;
         SetDecoded(_frameSamples);
+        _concealing = true;
     }
 
     private void SetDecoded(int frameSamples)
     {
+        _framesPlayed++;
+        _concealing = false;
         _decodedOffset = 0;
         _decodedCount = frameSamples * _channels;
     }

@@ -6,14 +6,42 @@ public sealed record JitterBufferOptions
     /// <summary>Default target delay: 40 ms.</summary>
     public static readonly TimeSpan DefaultTargetDelay = TimeSpan.FromMilliseconds(40);
 
+    /// <summary>Default upper bound of the adaptive delay: 500 ms.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Default number of frames concealed when the stream stops before going silent: 3.</summary>
     public const int DefaultMaxConcealedRun = 3;
 
     /// <summary>
-    /// How long the first packet of a talkspurt waits before it is played: the room the buffer has
-    /// to absorb jitter and reordering. Default <see cref="DefaultTargetDelay"/>; 0 to 1 s.
+    /// Whether the delay follows the network (default): the target becomes the delay that 95 % of
+    /// recent packets needed (a higher percentile window of half a second and of ten seconds, the
+    /// higher one wins: up fast, down slowly), within <see cref="MinDelay"/> and <see cref="MaxDelay"/>.
+    /// When <see langword="false"/>, the target stays <see cref="TargetDelay"/>. Either way the
+    /// buffer reaches its target by time-stretching the audio a pitch period at a time (no jumps),
+    /// which also absorbs clock drift between sender and receiver.
+    /// </summary>
+    public bool Adaptive { get; init; } = true;
+
+    /// <summary>
+    /// Whether the buffer moves its delay toward the target by time-stretching (default). Off, the
+    /// delay only changes through waiting out stalls, losses and, far (200 ms) above the target,
+    /// discarding whole packets: for an application that must never alter the sound, at the price of
+    /// a delay that drifts with the clocks.
+    /// </summary>
+    public bool TimeStretching { get; init; } = true;
+
+    /// <summary>
+    /// The delay a talkspurt's first packet waits before it is played: the room to absorb jitter and
+    /// reordering. Fixed (<see cref="Adaptive"/> off), or the starting point until the first
+    /// quarter second of packets is measured. Default <see cref="DefaultTargetDelay"/>; 0 to 1 s.
     /// </summary>
     public TimeSpan TargetDelay { get; init; } = DefaultTargetDelay;
+
+    /// <summary>The lowest adaptive target (default 0: as low as the network allows).</summary>
+    public TimeSpan MinDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The highest adaptive target (default <see cref="DefaultMaxDelay"/>; at most 1 s).</summary>
+    public TimeSpan MaxDelay { get; init; } = DefaultMaxDelay;
 
     /// <summary>
     /// Frames concealed in a row when nothing at all is buffered (the sender stopped, or a long gap)
@@ -24,9 +52,15 @@ public sealed record JitterBufferOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (TargetDelay < TimeSpan.Zero || TargetDelay > TimeSpan.FromSeconds(1))
+        TimeSpan second = TimeSpan.FromSeconds(1);
+        if (TargetDelay < TimeSpan.Zero || TargetDelay > second)
         {
             throw new ArgumentException($"Target delay {TargetDelay.TotalMilliseconds} ms is out of range: 0 to 1000 ms.", nameof(TargetDelay));
+        }
+
+        if (MinDelay < TimeSpan.Zero || MaxDelay > second || MinDelay > MaxDelay)
+        {
+            throw new ArgumentException($"Delay bounds {MinDelay.TotalMilliseconds}..{MaxDelay.TotalMilliseconds} ms are invalid: 0 <= min <= max <= 1000 ms.", nameof(MinDelay));
         }
 
         if (MaxConcealedRun is < 0 or > 50)

@@ -17,7 +17,6 @@ namespace InterCom.Core.Pipelines;
 /// <summary>The receiving half: datagrams → per-sender jitter buffers → mix → <see cref="Output"/> pipe → sink.</summary>
 internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 {
-    private static readonly double s_samplesPerTick = (double)AudioFormat.CallSampleRate / Stopwatch.Frequency;
     private readonly CodecOptions _codec;
     private readonly JitterBufferOptions _jitterOptions;
     private readonly ReceiveOptions _options;
@@ -318,8 +317,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
                 return;
             }
 
-            long arrival = (long)(Stopwatch.GetTimestamp() * s_samplesPerTick);
-            if (sender.Codec != codec || !sender.Insert(header, datagram.Slice(offset, length), arrival))
+            if (sender.Codec != codec || !sender.Insert(header, datagram.Slice(offset, length)))
             {
                 Interlocked.Increment(ref _malformed);
             }

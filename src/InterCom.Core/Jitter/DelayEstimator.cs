@@ -1,0 +1,129 @@
+namespace InterCom.Core.Jitter;
+
+/// <summary>
+/// Estimates how much delay a sender's packets need to arrive in time, the way WebRTC's NetEQ does:
+/// each packet's relative delay (its transit time minus the fastest transit of the last 2 to 4
+/// seconds, so that a drifting clock does not count as delay) goes into two histograms that forget
+/// old packets, one over about 10 s and one over about half a second. The estimate is the higher of
+/// their 95th percentiles: it rises within a few packets when a jitter spike starts and falls over
+/// several seconds when the network calms. Allocation-free; one instance per sender, used under the
+/// jitter buffer's lock.
+/// </summary>
+internal sealed class DelayEstimator
+{
+    /// <summary>Histogram bin width: 1 ms at 48 kHz.</summary>
+    private const int BinSamples = 48;
+    private const double Quantile = 0.95;
+    private const long FloorWindowSamples = 2 * 48_000;
+    private const int PacketsBeforeEstimate = 25;
+    private const int PacketsPerUpdate = 4;
+
+    private readonly Histogram _slow;
+    private readonly Histogram _fast;
+    private long _transit;            // unwrapped: arrival − RTP timestamp, 48 kHz units
+    private uint _lastRawTransit;
+    private long _floor = long.MaxValue;
+    private long _previousFloor = long.MaxValue;
+    private long _floorWindowEnd;
+    private long _packets;
+    private int _sinceUpdate;
+    private int _estimate;
+
+    /// <param name="maxSamples">The largest delay the histograms tell apart (larger ones fall in the last bin).</param>
+    public DelayEstimator(int maxSamples)
+    {
+        int bins = Math.Max(2, (maxSamples / BinSamples) + 1);
+        _slow = new Histogram(bins, TimeSpan.FromSeconds(10));
+        _fast = new Histogram(bins, TimeSpan.FromSeconds(0.5));
+    }
+
+    /// <summary>Whether enough packets were seen for <see cref="EstimateSamples"/> to mean something.</summary>
+    public bool HasEstimate => _packets >= PacketsBeforeEstimate;
+
+    /// <summary>The delay, in 48 kHz samples, that 95 % of recent packets needed (1 ms on a perfect network: a bin's upper edge).</summary>
+    public int EstimateSamples => _estimate;
+
+    /// <summary>Takes one packet (not duplicates): its RTP timestamp, its arrival on the 48 kHz clock, its duration.</summary>
+    public void Add(uint timestamp, long arrival, int frameSamples)
+    {
+        uint raw = unchecked((uint)arrival - timestamp);
+        _transit = _packets == 0 ? 0 : _transit + unchecked((int)(raw - _lastRawTransit));
+        _lastRawTransit = raw;
+        _packets++;
+
+        if (arrival >= _floorWindowEnd)
+        {
+            _previousFloor = _floor;
+            _floor = long.MaxValue;
+            _floorWindowEnd = arrival + FloorWindowSamples;
+        }
+
+        _floor = Math.Min(_floor, _transit);
+        long relative = _transit - Math.Min(_floor, _previousFloor);
+        int bin = (int)Math.Min(relative / BinSamples, _slow.Bins - 1);
+        _slow.Add(bin, frameSamples);
+        _fast.Add(bin, frameSamples);
+        if (++_sinceUpdate >= PacketsPerUpdate)
+        {
+            _sinceUpdate = 0;
+            _estimate = Math.Max(_slow.Quantile(Quantile), _fast.Quantile(Quantile)) * BinSamples;
+        }
+    }
+
+    /// <summary>
+    /// A histogram whose old entries fade with a time constant. Instead of scaling every bin down per
+    /// packet, each new packet weighs more than the last (weight / forgetting factor), and the bins are
+    /// rescaled only when the weight grows large.
+    /// </summary>
+    private sealed class Histogram(int bins, TimeSpan timeConstant)
+    {
+        private readonly double[] _bins = new double[bins];
+        private readonly double _timeConstantSamples = timeConstant.TotalSeconds * 48_000;
+        private double _weight = 1;
+        private double _total;
+        private int _frameSamples;
+        private double _growth = 1;
+
+        public int Bins => _bins.Length;
+
+        public void Add(int bin, int frameSamples)
+        {
+            if (frameSamples != _frameSamples)
+            {
+                _frameSamples = frameSamples;
+                _growth = Math.Exp(frameSamples / _timeConstantSamples);
+            }
+
+            _weight *= _growth;
+            _bins[bin] += _weight;
+            _total += _weight;
+            if (_weight > 1e100)
+            {
+                for (int i = 0; i < _bins.Length; i++)
+                {
+                    _bins[i] /= _weight;
+                }
+
+                _total /= _weight;
+                _weight = 1;
+            }
+        }
+
+        /// <summary>The upper edge, in bins, of the bin where the cumulative weight reaches <paramref name="q"/>.</summary>
+        public int Quantile(double q)
+        {
+            double wanted = q * _total;
+            double sum = 0;
+            for (int i = 0; i < _bins.Length; i++)
+            {
+                sum += _bins[i];
+                if (sum >= wanted)
+                {
+                    return i + 1;
+                }
+            }
+
+            return _bins.Length;
+        }
+    }
+}
