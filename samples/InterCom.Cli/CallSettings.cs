@@ -7,14 +7,17 @@ namespace InterCom.Cli;
 /// <summary>The audio options that <c>call</c> and <c>demo</c> share: codec, frame, bitrate, channels, buffer.</summary>
 internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer)
 {
-    public static readonly string[] Options = ["codec", "frame-ms", "bitrate", "channels", "buffer-ms", "opus-library"];
+    public static readonly string[] Options = ["codec", "frame-ms", "bitrate", "channels", "buffer-ms", "buffer-min-ms", "buffer-max-ms", "opus-library"];
 
     public const string Help = """
           --codec opus|pcm         payload format (default opus; pcm = L16, uncompressed)
           --frame-ms 2.5|5|10|20   audio per packet (default 10)
           --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
           --channels 1|2           mono or stereo (default 1)
-          --buffer-ms N            jitter buffer target delay, 0..1000 ms (default 40)
+          --buffer-ms auto|N       jitter buffer delay: auto = follows the network (the delay 95 %
+                                   of recent packets needed), N = fixed at N ms, 0..1000 (default auto)
+          --buffer-min-ms N        lowest automatic delay, ms (default 0)
+          --buffer-max-ms N        highest automatic delay, ms (default 500)
           --opus-library auto|managed|native
                                    Opus implementation: native libopus (needs libopus.so: apt-get
                                    install libopus-dev) or Concentus's managed port; auto = native
@@ -40,7 +43,30 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
             Bitrate = args.Integer("bitrate", 6_000, 510_000),
             OpusLibrary = args.Choice("opus-library", s_opusLibraries) ?? OpusLibrary.Auto,
         };
-        var jitter = new JitterBufferOptions { TargetDelay = TimeSpan.FromMilliseconds(args.Number("buffer-ms", 0, 1000) ?? 40) };
-        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, jitter);
+        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args));
+    }
+
+    private static JitterBufferOptions ParseBuffer(Arguments args)
+    {
+        var defaults = new JitterBufferOptions();
+        double min = args.Number("buffer-min-ms", 0, 1000) ?? defaults.MinDelay.TotalMilliseconds;
+        double max = args.Number("buffer-max-ms", 0, 1000) ?? defaults.MaxDelay.TotalMilliseconds;
+        if (min > max)
+        {
+            throw new UsageException($"--buffer-min-ms {min} is above --buffer-max-ms {max}.");
+        }
+
+        var jitter = defaults with { MinDelay = TimeSpan.FromMilliseconds(min), MaxDelay = TimeSpan.FromMilliseconds(max) };
+        if (args.Single("buffer-ms") is null or "auto")
+        {
+            return jitter;
+        }
+
+        if (args.Single("buffer-min-ms") is not null || args.Single("buffer-max-ms") is not null)
+        {
+            throw new UsageException("--buffer-min-ms and --buffer-max-ms bound the automatic delay: they do not go with a fixed --buffer-ms.");
+        }
+
+        return jitter with { Adaptive = false, TargetDelay = TimeSpan.FromMilliseconds(args.Number("buffer-ms", 0, 1000)!.Value) };
     }
 }

@@ -23,12 +23,14 @@ internal static class RelayCommand
           --delay MS               delay added to every datagram (default 0)
           --jitter MS              random extra delay, -MS..+MS (default 0)
           --rate-kbps N            link rate; a queue over 200 ms is dropped (default unlimited)
+          --drift-ppm N            the sender's clock runs N ppm slow, -1000..1000 (negative: fast, taking
+                                   back --delay) (default 0)
           --seed N                 seed of the random choices (default 1)
           --duration SECONDS       stop after this long (default: until Ctrl+C)
           --quiet                  no status line
         """;
 
-    private static readonly HashSet<string> s_values = ["listen", "forward", "loss", "burst-loss", "reorder", "duplicate", "delay", "jitter", "rate-kbps", "seed", "duration"];
+    private static readonly HashSet<string> s_values = ["listen", "forward", "loss", "burst-loss", "reorder", "duplicate", "delay", "jitter", "rate-kbps", "drift-ppm", "seed", "duration"];
     private static readonly HashSet<string> s_flags = ["help", "quiet"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -51,6 +53,7 @@ internal static class RelayCommand
             Delay = TimeSpan.FromMilliseconds(args.Number("delay", 0, 10_000) ?? 0),
             Jitter = TimeSpan.FromMilliseconds(args.Number("jitter", 0, 10_000) ?? 0),
             RateKbps = args.Integer("rate-kbps", 1, 10_000_000) ?? 0,
+            DriftPpm = args.Number("drift-ppm", -1000, 1000) ?? 0,
             Seed = args.Integer("seed", int.MinValue, int.MaxValue) ?? 1,
         };
         double? duration = args.Number("duration", 0.1, 1e7);
@@ -88,5 +91,5 @@ internal static class RelayCommand
     private static string Describe(NetworkImpairment i) => string.Create(
         CultureInfo.InvariantCulture,
         $"loss {i.LossPercent}% (bursts of {i.BurstLength}), reorder {i.ReorderPercent}%, duplicate {i.DuplicatePercent}%, " +
-        $"delay {i.Delay.TotalMilliseconds} ms ± {i.Jitter.TotalMilliseconds} ms, rate {(i.RateKbps == 0 ? "unlimited" : $"{i.RateKbps} kb/s")}, seed {i.Seed}");
+        $"delay {i.Delay.TotalMilliseconds} ms ± {i.Jitter.TotalMilliseconds} ms, rate {(i.RateKbps == 0 ? "unlimited" : $"{i.RateKbps} kb/s")}, drift {i.DriftPpm} ppm, seed {i.Seed}");
 }

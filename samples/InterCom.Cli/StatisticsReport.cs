@@ -99,6 +99,10 @@ internal static class StatisticsReport
             json.WriteNumber("framesDiscarded", peer.FramesDiscarded);
             json.WriteNumber("jitterMs", Math.Round(peer.JitterMs, 3));
             json.WriteNumber("playoutDelayMs", Math.Round(peer.PlayoutDelayMs, 1));
+            json.WriteNumber("targetDelayMs", Math.Round(peer.TargetDelayMs, 1));
+            json.WriteNumber("framesPlayed", peer.FramesPlayed);
+            json.WriteNumber("expandedMs", Math.Round(peer.ExpandedMs, 1));
+            json.WriteNumber("shortenedMs", Math.Round(peer.ShortenedMs, 1));
             json.WriteBoolean("left", peer.HasLeft);
             json.WriteEndObject();
         }

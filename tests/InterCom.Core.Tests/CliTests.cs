@@ -49,7 +49,9 @@ public sealed class CliTests
             Assert.Equal(0, peer.GetProperty("packetsLate").GetInt64());
             Assert.Equal(0, peer.GetProperty("packetsDuplicate").GetInt64());
             Assert.True(peer.GetProperty("ssrc").GetUInt32() > 0);
-            Assert.InRange(peer.GetProperty("playoutDelayMs").GetDouble(), 20, 100);
+            Assert.InRange(peer.GetProperty("playoutDelayMs").GetDouble(), 5, 100);
+            Assert.InRange(peer.GetProperty("targetDelayMs").GetDouble(), 1, 40); // adaptive by default: low on loopback
+            Assert.InRange(peer.GetProperty("framesPlayed").GetInt64(), received - 100, received + 100);
             Assert.InRange(peer.GetProperty("jitterMs").GetDouble(), 0, 20);
             Assert.True(root.GetProperty("sent").GetProperty("bytes").GetInt64() > 0);
             JsonElement flow = root.GetProperty("flowControl");
@@ -144,6 +146,8 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bitrate", "12"], "--bitrate" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--channels", "3"], "--channels" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--buffer-ms", "abc"], "--buffer-ms" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--buffer-ms", "20", "--buffer-max-ms", "50"], "--buffer-max-ms" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--buffer-min-ms", "80", "--buffer-max-ms", "50"], "--buffer-min-ms" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--input", "tone:-5"], "--input" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--output", "tone:440"], "--output" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--bogus"], "--bogus" },

@@ -63,8 +63,9 @@ internal sealed class IntercomProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
+            string signals = SignalDispositions(); // a SIGINT that never arrives is blocked or ignored: say which
             _process.Kill(entireProcessTree: true);
-            Assert.Fail($"intercom did not exit within {timeout.TotalSeconds} s. stderr: {StandardError}");
+            Assert.Fail($"intercom did not exit within {timeout.TotalSeconds} s. {signals} stderr: {StandardError}");
         }
 
         _process.WaitForExit(); // drain the output events
@@ -79,6 +80,19 @@ internal sealed class IntercomProcess : IDisposable
     {
         using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
+    }
+
+    /// <summary>The process's blocked, ignored and caught signal masks (Linux), for a failure message.</summary>
+    private string SignalDispositions()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal)));
+        }
+        catch (IOException)
+        {
+            return "(no /proc status)";
+        }
     }
 
     public void Dispose()

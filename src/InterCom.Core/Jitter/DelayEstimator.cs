@@ -13,7 +13,7 @@ internal sealed class DelayEstimator
 {
     /// <summary>Histogram bin width: 1 ms at 48 kHz.</summary>
     private const int BinSamples = 48;
-    private const double Quantile = 0.95;
+    private const double Quantile = 0.97;
     private const long FloorWindowSamples = 2 * 48_000;
     private const int PacketsBeforeEstimate = 25;
     private const int PacketsPerUpdate = 4;

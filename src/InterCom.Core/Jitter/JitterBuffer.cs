@@ -268,9 +268,10 @@ internal sealed class JitterBuffer : IDisposable
 
             if (_adaptive && _estimator.HasEstimate)
             {
-                // What 95 % of recent packets needed, plus the reading side's own granularity (the
-                // playout clock wakes up once per frame, at any phase against the arrivals).
-                _targetSamples = Math.Clamp(_estimator.EstimateSamples + (_frameSamples / 2), _minSamples, _maxSamples);
+                // What 97 % of recent packets needed, plus a frame for the reading side, which the
+                // estimate cannot see: the playout clock wakes once per frame at any phase against the
+                // arrivals, and on a busy machine a few milliseconds late.
+                _targetSamples = Math.Clamp(_estimator.EstimateSamples + _frameSamples, _minSamples, _maxSamples);
             }
 
             if (_state == State.Buffering)

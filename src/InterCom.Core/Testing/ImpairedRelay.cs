@@ -27,6 +27,7 @@ public sealed class ImpairedRelay : IDisposable
     private readonly object _gate = new(); // Monitor: the scheduler waits on it
     private readonly Thread[] _threads;
     private EndPoint? _frontPeer;
+    private NetworkImpairment _impairment;
     private volatile bool _stopped;
 
     /// <summary>Binds the relay and starts forwarding.</summary>
@@ -41,7 +42,7 @@ public sealed class ImpairedRelay : IDisposable
         ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(impairment);
         impairment.Validate();
-        Impairment = impairment;
+        _impairment = impairment;
         _forward = forward;
         _front = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _back = new Socket(forward.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -58,8 +59,8 @@ public sealed class ImpairedRelay : IDisposable
             throw new InvalidOperationException($"Cannot listen on UDP {listen}: {e.Message}", e);
         }
 
-        _towardsForward = new Direction(impairment, impairment.Seed);
-        _towardsFront = new Direction(impairment, unchecked(impairment.Seed * 31 + 7));
+        _towardsForward = new Direction(this, impairment.Seed);
+        _towardsFront = new Direction(this, unchecked(impairment.Seed * 31 + 7));
         _directions = [_towardsForward, _towardsFront];
         _threads =
         [
@@ -73,11 +74,31 @@ public sealed class ImpairedRelay : IDisposable
         }
     }
 
-    /// <summary>The impairment applied.</summary>
-    public NetworkImpairment Impairment { get; }
+    /// <summary>
+    /// The impairment applied, both ways. Set it to change the network while the relay runs (a jitter
+    /// spike, a loss episode): datagrams from then on get the new treatment; the random sequence goes on
+    /// (its seed is the first impairment's).
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    public NetworkImpairment Impairment
+    {
+        get => Volatile.Read(ref _impairment);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            lock (_gate)
+            {
+                _impairment = value;
+            }
+        }
+    }
 
     /// <summary>Where the first end sends.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)_front.LocalEndPoint!;
+
+    /// <summary>The port the relay forwards from: the other end sends here to reach the first end through the relay.</summary>
+    public int ForwardingPort => ((IPEndPoint)_back.LocalEndPoint!).Port;
 
     /// <summary>What happened to the traffic towards the forward address.</summary>
     public RelayStatistics Forwarded
@@ -264,9 +285,10 @@ public sealed class ImpairedRelay : IDisposable
     private readonly record struct Decision(bool Lost, bool Duplicate, bool HoldBack, long Due);
 
     /// <summary>One direction's generator and state; used under the relay's lock.</summary>
-    private sealed class Direction(NetworkImpairment impairment, int seed)
+    private sealed class Direction(ImpairedRelay relay, int seed)
     {
         private readonly Random _random = new(seed);
+        private long _first = -1;
         private int _burstLeft;
         private long _linkFree;
         private long _received;
@@ -286,7 +308,9 @@ public sealed class ImpairedRelay : IDisposable
             double duplicateDraw = _random.NextDouble() * 100;
             double reorderDraw = _random.NextDouble() * 100;
             double jitterDraw = (_random.NextDouble() * 2) - 1;
+            NetworkImpairment impairment = relay._impairment;
             _received++;
+            _first = _first < 0 ? now : _first;
             if (_burstLeft > 0 || lossDraw < impairment.LossPercent / impairment.BurstLength)
             {
                 _burstLeft = _burstLeft > 0 ? _burstLeft - 1 : impairment.BurstLength - 1;
@@ -294,7 +318,8 @@ public sealed class ImpairedRelay : IDisposable
                 return new Decision(true, false, false, 0);
             }
 
-            long due = now + (long)((impairment.Delay.TotalSeconds + (jitterDraw * impairment.Jitter.TotalSeconds)) * Stopwatch.Frequency);
+            long due = now + (long)((impairment.Delay.TotalSeconds + (jitterDraw * impairment.Jitter.TotalSeconds)) * Stopwatch.Frequency)
+                + (long)((now - _first) * impairment.DriftPpm / 1e6);
             due = Math.Max(now, due);
             if (impairment.RateKbps > 0)
             {

@@ -34,6 +34,14 @@ public sealed record NetworkImpairment
     /// <summary>Link rate in kb/s: datagrams queue behind each other, and a queue over 200 ms is tail-dropped; default 0: unlimited.</summary>
     public int RateKbps { get; init; }
 
+    /// <summary>
+    /// Clock drift, parts per million: each datagram leaves later by this share of the time since the
+    /// first one, as if the sender's clock ran that much slow (the receiver then consumes faster than
+    /// it is fed). Negative values (a sender running fast) can only take back delay already added:
+    /// give a <see cref="Delay"/> of at least |ppm| × the run's length. −1000..1000; default 0.
+    /// </summary>
+    public double DriftPpm { get; init; }
+
     /// <summary>The seed of the random choices (each direction has its own generator, from this seed); default 1.</summary>
     public int Seed { get; init; } = 1;
 
@@ -59,5 +67,9 @@ public sealed record NetworkImpairment
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(RateKbps);
+        if (double.IsNaN(DriftPpm) || DriftPpm is < -1000 or > 1000)
+        {
+            throw new ArgumentException($"DriftPpm {DriftPpm} is out of range: -1000 to 1000.", nameof(DriftPpm));
+        }
     }
 }
