@@ -1,7 +1,21 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Running;
+using InterCom.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
-    .Run(args, DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default));
+// dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- robustness [--seconds 30] [--plot FILE.png]
+// dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- soak [--minutes 10] [--loss 20]
+return args switch
+{
+    ["robustness", .. var rest] => await RobustnessReport.RunAsync(rest),
+    ["soak", .. var rest] => await RobustnessReport.SoakAsync(rest),
+    _ => Run(args),
+};
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly)
+        .Run(args, DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default));
+    return 0;
+}

@@ -102,7 +102,7 @@ internal static class CallCommand
             return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
         }
 
-        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, args.Single("client-name"));
+        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, new PortAudioStreamOptions { PlaybackQueuePeriods = settings.PlaybackQueuePeriods }, args.Single("client-name"));
         var session = new VoiceSession(sessionOptions);
         SessionStatistics final;
         try
@@ -170,7 +170,7 @@ internal static class CallCommand
             throw new UsageException("--listen: with --processes the port must be given (the receiving process binds it).");
         }
 
-        var host = new ProcessHost(new ProcessHostOptions { Session = session, Input = input, Output = output, JackClientName = clientName });
+        var host = new ProcessHost(new ProcessHostOptions { Session = session, Input = input, Output = output, JackClientName = clientName, PlaybackQueuePeriods = settings.PlaybackQueuePeriods });
         ProcessHostReport report;
         try
         {

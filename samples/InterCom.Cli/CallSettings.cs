@@ -4,12 +4,20 @@ using InterCom.Core.Jitter;
 
 namespace InterCom.Cli;
 
-/// <summary>The audio options that <c>call</c> and <c>demo</c> share: codec, frame, bitrate, channels, buffer.</summary>
-internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer)
+/// <summary>The audio options that <c>call</c>, <c>demo</c> and <c>latency</c> share: profile, codec, frame, bitrate, channels, buffer.</summary>
+/// <param name="Format">The call's PCM format.</param>
+/// <param name="Codec">Codec settings.</param>
+/// <param name="JitterBuffer">Playout settings.</param>
+/// <param name="PlaybackQueuePeriods">Device periods kept queued for playback (<see cref="Core.Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>).</param>
+internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer, int PlaybackQueuePeriods = 2)
 {
-    public static readonly string[] Options = ["codec", "frame-ms", "bitrate", "channels", "buffer-ms", "buffer-min-ms", "buffer-max-ms", "opus-library"];
+    public static readonly string[] Options = ["profile", "codec", "frame-ms", "bitrate", "channels", "buffer-ms", "buffer-min-ms", "buffer-max-ms", "opus-library"];
 
     public const string Help = """
+          --profile default|low-latency
+                                   low-latency: 2.5 ms frames, Opus restricted-lowdelay (2.5 ms
+                                   lookahead instead of 6.5), one device period of playback queue
+                                   instead of two; other options still apply (default: default)
           --codec opus|pcm         payload format (default opus; pcm = L16, uncompressed)
           --frame-ms 2.5|5|10|20   audio per packet (default 10)
           --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
@@ -27,9 +35,12 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
     private static readonly Dictionary<string, AudioCodec> s_codecs = new() { ["opus"] = AudioCodec.Opus, ["pcm"] = AudioCodec.Pcm };
     private static readonly Dictionary<string, OpusLibrary> s_opusLibraries = new() { ["auto"] = OpusLibrary.Auto, ["managed"] = OpusLibrary.Managed, ["native"] = OpusLibrary.Native };
 
+    private static readonly Dictionary<string, bool> s_profiles = new() { ["default"] = false, ["low-latency"] = true };
+
     public static CallSettings Parse(Arguments args)
     {
-        double frameMs = args.Number("frame-ms", 2.5, 20) ?? 10;
+        bool lowLatency = args.Choice("profile", s_profiles) ?? false;
+        double frameMs = args.Number("frame-ms", 2.5, 20) ?? (lowLatency ? 2.5 : 10);
         if (frameMs is not (2.5 or 5 or 10 or 20))
         {
             throw new UsageException($"--frame-ms must be 2.5, 5, 10 or 20, not {frameMs}.");
@@ -42,8 +53,9 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
             FrameDuration = TimeSpan.FromMilliseconds(frameMs),
             Bitrate = args.Integer("bitrate", 6_000, 510_000),
             OpusLibrary = args.Choice("opus-library", s_opusLibraries) ?? OpusLibrary.Auto,
+            Application = lowLatency ? OpusApplicationMode.RestrictedLowDelay : OpusApplicationMode.Voip,
         };
-        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args));
+        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args), lowLatency ? 1 : 2);
     }
 
     private static JitterBufferOptions ParseBuffer(Arguments args)

@@ -19,6 +19,7 @@ namespace InterCom.Cli
               stats      watch a running call's counters (call --session NAME)
               keygen     print a fresh key for encrypted calls (call --key)
               relay      a UDP relay that impairs traffic (loss, jitter, ...) to try a bad network
+              latency    measure a call's device-to-device delay through the JACK server
 
             'intercom COMMAND --help' describes a command. Exit codes: 0 success, 1 failure, 2 bad usage.
             """;
@@ -56,8 +57,9 @@ namespace InterCom.Cli
                     "stats" => await StatsCommand.RunAsync(rest, output, stop.Token).ConfigureAwait(false),
                     "keygen" => await KeygenCommand.RunAsync(rest, output).ConfigureAwait(false),
                     "relay" => await RelayCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
+                    "latency" => await LatencyCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
                     "--version" => await Version(output).ConfigureAwait(false),
-                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen, relay."),
+                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen, relay, latency."),
                 };
             }
             catch (UsageException e)

@@ -48,10 +48,15 @@ public static class RobustnessRun
     public const double ToneHz = 400;
     private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(2);
 
-    /// <summary>Runs a call for <paramref name="duration"/>; <paramref name="during"/> may change the relay's impairment while it runs.</summary>
-    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null)
+    /// <summary>
+    /// Runs a call for <paramref name="duration"/>; <paramref name="during"/> may change the relay's
+    /// impairment while it runs. The quality figure covers the first <paramref name="recordFor"/>
+    /// (default: all) of what was heard, so that a long soak's memory is the call's, not the recording's.
+    /// </summary>
+    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null)
     {
-        var sink = new MemorySink(AudioFormat.Mono48k, (int)((duration.TotalSeconds + 2) * 48_000));
+        TimeSpan recorded = recordFor is { } r && r < duration ? r : duration;
+        var sink = new MemorySink(AudioFormat.Mono48k, (int)((recorded.TotalSeconds + 2) * 48_000));
         await using var receiver = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), JitterBuffer = buffer });
         using var relay = new ImpairedRelay(new IPEndPoint(IPAddress.Loopback, 0), receiver.LocalEndPoint, impairment);
         await using var sender = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [relay.LocalEndPoint] });
@@ -59,7 +64,7 @@ public static class RobustnessRun
         receiver.Start(null, sink);
         sender.Start(new ToneSource(ToneHz, AudioFormat.Mono48k), null);
 
-        var timeline = new List<(double Seconds, double DelayMs, double TargetMs)>();
+        var timeline = new List<(double Seconds, double DelayMs, double TargetMs)>((int)(duration.TotalSeconds * 20) + 100); // never regrown: a soak's memory is the call's
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Task changes = during?.Invoke(relay, duration) ?? Task.CompletedTask;
         int settledAt = 0;

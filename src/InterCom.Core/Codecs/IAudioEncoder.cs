@@ -14,6 +14,9 @@ public interface IAudioEncoder : IDisposable
     /// <summary>Samples per channel in one frame.</summary>
     int FrameSamples { get; }
 
+    /// <summary>The encoder's algorithmic delay beyond the frame, samples per channel (Opus: its lookahead); default 0.</summary>
+    int Lookahead => 0;
+
     /// <summary>
     /// Encodes exactly one frame (<see cref="FrameSamples"/> × channels interleaved samples) into
     /// <paramref name="destination"/>; returns the payload length in bytes.

@@ -80,7 +80,19 @@ public sealed class AudioEndpoints : IDisposable
     /// <exception cref="DirectoryNotFoundException">The output file's folder does not exist.</exception>
     /// <exception cref="Interop.PortAudioException">PortAudio is missing, or the device cannot be opened.</exception>
     public static AudioEndpoints Open(string? input, string? output, AudioFormat format, string? clientName = null, bool appendOutput = false)
+        => Open(input, output, format, new PortAudioStreamOptions(), clientName, appendOutput);
+
+    /// <summary>As <see cref="Open(string?, string?, AudioFormat, string?, bool)"/>, with the device stream's settings taken from <paramref name="device"/> (its devices and format are filled in).</summary>
+    /// <param name="input">Where the call's audio comes from (see the class summary), or <see langword="null"/>.</param>
+    /// <param name="output">Where the call's audio goes, or <see langword="null"/>.</param>
+    /// <param name="format">The call's format.</param>
+    /// <param name="device">Device stream settings, e.g. <see cref="PortAudioStreamOptions.PlaybackQueuePeriods"/>.</param>
+    /// <param name="clientName">JACK client name, or <see langword="null"/>.</param>
+    /// <param name="appendOutput">Continue an existing WAV output file instead of replacing it.</param>
+    /// <returns>The opened endpoints; dispose them to close everything.</returns>
+    public static AudioEndpoints Open(string? input, string? output, AudioFormat format, PortAudioStreamOptions device, string? clientName = null, bool appendOutput = false)
     {
+        ArgumentNullException.ThrowIfNull(device);
         Validate(input, output);
         if (clientName is not null)
         {
@@ -95,7 +107,7 @@ public sealed class AudioEndpoints : IDisposable
         {
             if (inputDevice is not null || outputDevice is not null)
             {
-                stream = PortAudioStream.Open(new PortAudioStreamOptions { InputDevice = inputDevice, OutputDevice = outputDevice, Format = format });
+                stream = PortAudioStream.Open(device with { InputDevice = inputDevice, OutputDevice = outputDevice, Format = format });
             }
 
             source = input is null ? null

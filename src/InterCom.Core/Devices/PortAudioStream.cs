@@ -77,7 +77,39 @@ public sealed unsafe class PortAudioStream : IDisposable
     /// <exception cref="ArgumentException">No device given, or a device lacks the channels asked for.</exception>
     /// <exception cref="PortAudioException">The device refuses the format (e.g. the sample rate) or cannot be opened.</exception>
     /// <exception cref="PlatformNotSupportedException">PortAudio is not installed; the message names the package.</exception>
-    public static PortAudioStream Open(PortAudioStreamOptions options)
+    public static PortAudioStream Open(PortAudioStreamOptions options) => Open(options, null);
+
+    /// <summary>
+    /// Opens (but does not start) a full-duplex measuring stream: from its first callback it plays
+    /// <paramref name="signal"/> (mono, on every output channel, then silence) and records the first
+    /// input channel into <paramref name="recording"/> sample for sample on the same timeline, with no
+    /// ring in between, so that the lag between the two is exactly the delay of whatever loop joins
+    /// the output to the input. <see cref="ProbeFrames"/> says how far it got. For latency probes
+    /// (<see cref="Diagnostics.LatencyProbe"/>).
+    /// </summary>
+    /// <param name="options">Devices (both required) and format.</param>
+    /// <param name="signal">What to play.</param>
+    /// <param name="recording">Where the input goes; the stream records until it is full.</param>
+    /// <exception cref="ArgumentException">A device is missing or lacks the channels asked for.</exception>
+    /// <exception cref="PortAudioException">The device refuses the format or cannot be opened.</exception>
+    /// <exception cref="PlatformNotSupportedException">PortAudio is not installed.</exception>
+    public static PortAudioStream OpenProbe(PortAudioStreamOptions options, float[] signal, float[] recording)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(recording);
+        if (options.InputDevice is null || options.OutputDevice is null)
+        {
+            throw new ArgumentException("A probe stream needs an input device and an output device.", nameof(options));
+        }
+
+        return Open(options, new Probe(signal, recording));
+    }
+
+    /// <summary>Frames a probe stream (<see cref="OpenProbe"/>) has played and recorded so far; 0 for other streams.</summary>
+    public long ProbeFrames => _state.Probe is { } probe ? Volatile.Read(ref probe.Position) : 0;
+
+    private static PortAudioStream Open(PortAudioStreamOptions options, Probe? probe)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Format.Validate(nameof(options));
@@ -99,7 +131,10 @@ public sealed unsafe class PortAudioStream : IDisposable
             channels,
             options.InputDevice is null ? null : new SampleRing(ringSamples),
             options.OutputDevice is null ? null : new SampleRing(ringSamples),
-            options.PlaybackQueuePeriods);
+            options.PlaybackQueuePeriods)
+        {
+            Probe = probe,
+        };
 
         PortAudioHost.Acquire();
         GCHandle self = GCHandle.Alloc(state);
@@ -204,7 +239,11 @@ public sealed unsafe class PortAudioStream : IDisposable
         {
             var state = Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!);
             int samples = (int)frameCount.Value * state.Channels;
-            if (input is not null && state.CaptureRing is not null)
+            if (state.Probe is { } probe)
+            {
+                probe.Process((float*)input, (float*)output, (int)frameCount.Value, state.Channels);
+            }
+            else if (input is not null && state.CaptureRing is not null)
             {
                 int written = state.CaptureRing.Write(new ReadOnlySpan<float>(input, samples));
                 if (written < samples)
@@ -213,7 +252,7 @@ public sealed unsafe class PortAudioStream : IDisposable
                 }
             }
 
-            if (output is not null)
+            if (output is not null && state.Probe is null)
             {
                 var destination = new Span<float>(output, samples);
                 int read = state.PlaybackRing?.Read(destination) ?? 0;
@@ -280,6 +319,37 @@ public sealed unsafe class PortAudioStream : IDisposable
         public long Xruns;
         public int PlaybackPrimed;
         public int Closed;
+        public Probe? Probe;
+    }
+
+    /// <summary>A measuring stream's signal and recording, indexed by the callback's own frame count.</summary>
+    private sealed class Probe(float[] signal, float[] recording)
+    {
+        public long Position;
+
+        public void Process(float* input, float* output, int frames, int channels)
+        {
+            long start = Position;
+            for (int f = 0; f < frames; f++)
+            {
+                long i = start + f;
+                if (output is not null)
+                {
+                    float x = i < signal.Length ? signal[i] : 0f;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        output[(f * channels) + c] = x;
+                    }
+                }
+
+                if (input is not null && i < recording.Length)
+                {
+                    recording[i] = input[f * channels];
+                }
+            }
+
+            Volatile.Write(ref Position, start + frames);
+        }
     }
 
     private sealed class CaptureSource(PortAudioStream stream) : IAudioSource

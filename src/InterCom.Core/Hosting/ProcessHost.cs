@@ -173,6 +173,7 @@ public sealed class ProcessHost : IAsyncDisposable
             PeerTimeout = s.PeerTimeout,
             Audio = audio,
             JackClientName = Options.JackClientName is { } stem ? $"{stem}-{role.ToString().ToLowerInvariant()}" : null,
+            PlaybackQueuePeriods = Options.PlaybackQueuePeriods,
             Restarted = restarted,
             Standby = standby,
             KeyOnInput = s.Key is not null,

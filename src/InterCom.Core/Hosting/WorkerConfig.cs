@@ -51,6 +51,8 @@ internal sealed record WorkerConfig
 
     public string? JackClientName { get; init; }
 
+    public int PlaybackQueuePeriods { get; init; } = 2;
+
     /// <summary>This half ran before and died: continue its WAV output and its counters.</summary>
     public bool Restarted { get; init; }
 

@@ -104,7 +104,7 @@ internal static class WorkerProcess
             IPEndPoint[] peers = [.. config.Peers.Select(IPEndPoint.Parse)];
             using AudioEndpoints audio = config.Role == WorkerRole.Ces
                 ? AudioEndpoints.Open(config.Audio, null, format, config.JackClientName)
-                : AudioEndpoints.Open(null, config.Audio, format, config.JackClientName, appendOutput: config.Restarted);
+                : AudioEndpoints.Open(null, config.Audio, format, new PortAudioStreamOptions { PlaybackQueuePeriods = config.PlaybackQueuePeriods }, config.JackClientName, appendOutput: config.Restarted);
             RealTimeGc.Enter();
             try
             {

@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using InterCom.Core.Codecs;
+using InterCom.Core.Devices;
+using InterCom.Core.Diagnostics;
+
+namespace InterCom.Cli;
+
+/// <summary>
+/// <c>intercom latency</c>: the device-to-device delay of a real call through the JACK server, against
+/// a direct wire in the same server, with the budget per stage.
+/// </summary>
+internal static class LatencyCommand
+{
+    public const string Help = """
+        intercom latency [options]
+
+        Measures the device-to-device delay of a call through the JACK server: two 'intercom call'
+        processes on this machine (A captures from JACK, B plays to JACK, over UDP on loopback); this
+        process plays chirp bursts into A's capture port and finds them in B's playback port by
+        cross-correlation. First it measures a direct wire (its own output to its own input) in the
+        same server: what the call adds is the difference. Then prints the budget per stage, from what
+        the code knows. Needs a running JACK server (and jack_connect, jack_lsp: package jackd2).
+
+        {0}
+          --bursts N               chirp bursts to send, 1..100 (default 5)
+          --json FILE              write the result to FILE as JSON
+          --help                   this text
+
+        Exit codes: 0 success, 1 runtime failure (no JACK, nothing came back), 2 bad usage.
+        """;
+
+    private const string Probe = "intercom-latency";
+    private static readonly HashSet<string> s_values = ["bursts", "json", .. CallSettings.Options];
+    private static readonly HashSet<string> s_flags = ["help"];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var args = new Arguments("latency", argv, s_values, s_flags);
+        if (args.Has("help"))
+        {
+            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
+            return 0;
+        }
+
+        CallSettings settings = CallSettings.Parse(args);
+        if (settings.Format.Channels != 1)
+        {
+            throw new UsageException("--channels: the latency probe measures mono calls.");
+        }
+
+        int bursts = args.Integer("bursts", 1, 100) ?? 5;
+        string? jsonPath = args.Single("json");
+        if (Run("jack_lsp", out _) != 0)
+        {
+            throw new InvalidOperationException("No JACK server answers (jack_lsp failed): start one, e.g. 'jackd -d dummy -r 48000 -p 256 &', or install jackd2.");
+        }
+
+        PortAudioHost.JackClientName = Probe;
+        AudioDevice jack = PortAudioHost.FindDevice("jack:system", AudioDirection.Input);
+
+        LatencyMeasurement loop = await LatencyProbe.MeasureAsync(jack, _ => Connect($"{Probe}:out_0", $"{Probe}:in_0"), bursts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"intercom latency: direct wire {Ms(loop.DelayFrames):F2} ms ({loop.DelayFrames} frames, period {loop.PeriodFrames})")).ConfigureAwait(false);
+
+        string dir = Directory.CreateTempSubdirectory("intercom-latency-").FullName;
+        try
+        {
+            (LatencyMeasurement call, Core.FlowControl.FlowControlSnapshot receiver) = await MeasureCallAsync(args, jack, bursts, dir, error, cancellationToken).ConfigureAwait(false);
+            Budget budget = Budget.Of(settings, loop, receiver);
+            await output.WriteLineAsync(Report(loop, call, budget)).ConfigureAwait(false);
+            if (jsonPath is not null)
+            {
+                await WriteJsonAsync(jsonPath, loop, call, budget).ConfigureAwait(false);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Starts the two call ends, waits for their JACK ports, wires the probe through them and measures.</summary>
+    private static async Task<(LatencyMeasurement Call, Core.FlowControl.FlowControlSnapshot Receiver)> MeasureCallAsync(Arguments args, AudioDevice jack, int bursts, string dir, TextWriter error, CancellationToken cancellationToken)
+    {
+        int portA = FreeUdpPort(), portB = FreeUdpPort();
+        string[] passed = [.. CallSettings.Options.Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
+        double seconds = 4 + (bursts * 0.5);
+        string session = $"{Probe}-{Environment.ProcessId}";
+        using Process a = StartCall(["--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "jack:system", "--output", Path.Combine(dir, "a.wav"), "--client-name", $"{Probe}-a", .. passed], seconds);
+        using Process b = StartCall(["--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:1000", "--output", "jack:system", "--client-name", $"{Probe}-b", "--session", session, .. passed], seconds);
+        try
+        {
+            // The one wait that retries: for the other processes' JACK ports to appear.
+            var waited = Stopwatch.StartNew();
+            while (!(Ports().Contains($"{Probe}-a:in_0", StringComparison.Ordinal) && Ports().Contains($"{Probe}-b:out_0", StringComparison.Ordinal)))
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(15) || a.HasExited || b.HasExited)
+                {
+                    throw new InvalidOperationException($"The call processes did not come up on JACK: {(a.HasExited ? a.StandardError.ReadToEnd() : string.Empty)}{(b.HasExited ? b.StandardError.ReadToEnd() : string.Empty)}");
+                }
+
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(1000, cancellationToken).ConfigureAwait(false); // the call settles: first packets, buffers adapt
+            LatencyMeasurement call = await LatencyProbe.MeasureAsync(jack, _ =>
+            {
+                Connect($"{Probe}:out_0", $"{Probe}-a:in_0");
+                Connect($"{Probe}-b:out_0", $"{Probe}:in_0");
+            }, bursts, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"intercom latency: through the call {Ms(call.DelayFrames):F2} ms ({call.DelayFrames} frames)")).ConfigureAwait(false);
+            using var counters = Core.FlowControl.FlowControlCounters.Open(Core.FlowControl.FlowControlCounters.PathFor(session)); // what B's buffer held while the bursts went through
+            Core.FlowControl.FlowControlSnapshot receiver = counters.Snapshot();
+            await Task.WhenAll(a.WaitForExitAsync(cancellationToken), b.WaitForExitAsync(cancellationToken)).ConfigureAwait(false);
+            return (call, receiver);
+        }
+        finally
+        {
+            foreach (Process p in new[] { a, b }.Where(p => !p.HasExited))
+            {
+                p.Kill();
+            }
+        }
+    }
+
+    private static Process StartCall(string[] callArgs, double seconds)
+    {
+        var info = new ProcessStartInfo { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string part in SelfCommandLine())
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        info.FileName = info.ArgumentList[0];
+        info.ArgumentList.RemoveAt(0);
+        foreach (string arg in (string[])["call", .. callArgs, "--duration", seconds.ToString(CultureInfo.InvariantCulture), "--quiet"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("Cannot start 'intercom call'.");
+    }
+
+    /// <summary>This program as it was started: its executable, and its assembly when the dotnet host runs it.</summary>
+    private static string[] SelfCommandLine()
+    {
+        string executable = Environment.ProcessPath ?? throw new InvalidOperationException("This process has no executable path.");
+        return Path.GetFileNameWithoutExtension(executable) == "dotnet"
+            ? [executable, Path.GetFullPath(Environment.GetCommandLineArgs()[0])]
+            : [executable];
+    }
+
+    private static string Report(LatencyMeasurement loop, LatencyMeasurement call, Budget budget)
+    {
+        var text = new System.Text.StringBuilder();
+        CultureInfo c = CultureInfo.InvariantCulture;
+        text.AppendLine(c, $"direct wire in the server      {Ms(loop.DelayFrames),7:F2} ms");
+        text.AppendLine(c, $"through the call               {Ms(call.DelayFrames),7:F2} ms   (bursts: {string.Join(", ", call.BurstDelays.Select(d => Ms(d).ToString("F2", c)))} ms)");
+        text.AppendLine(c, $"the call adds                  {Ms(call.DelayFrames - loop.DelayFrames),7:F2} ms   ({(double)(call.DelayFrames - loop.DelayFrames) / loop.PeriodFrames:F1} periods of {loop.PeriodFrames} frames)");
+        text.AppendLine();
+        text.AppendLine("budget, from the code's own knowledge:");
+        foreach ((string stage, double ms) in budget.Stages)
+        {
+            text.AppendLine(c, $"  {stage,-28} {ms,7:F1} ms");
+        }
+
+        text.Append(c, $"  {"sum",-28} {budget.Stages.Sum(s => s.Ms),7:F1} ms   (the wire's own {Ms(loop.DelayFrames):F2} ms included)");
+        return text.ToString();
+    }
+
+    private static async Task WriteJsonAsync(string path, LatencyMeasurement loop, LatencyMeasurement call, Budget budget)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("periodFrames", loop.PeriodFrames);
+            json.WriteNumber("loopMs", Math.Round(Ms(loop.DelayFrames), 2));
+            json.WriteNumber("callMs", Math.Round(Ms(call.DelayFrames), 2));
+            json.WriteNumber("beyondLoopMs", Math.Round(Ms(call.DelayFrames - loop.DelayFrames), 2));
+            json.WriteStartArray("burstsMs");
+            foreach (int d in call.BurstDelays)
+            {
+                json.WriteNumberValue(Math.Round(Ms(d), 2));
+            }
+
+            json.WriteEndArray();
+            json.WriteStartObject("budgetMs");
+            foreach ((string stage, double ms) in budget.Stages)
+            {
+                json.WriteNumber(stage, Math.Round(ms, 2));
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        await File.WriteAllBytesAsync(path, stream.ToArray()).ConfigureAwait(false);
+    }
+
+    private static double Ms(int frames) => frames * 1000.0 / 48_000;
+
+    private static void Connect(string from, string to)
+    {
+        if (Run($"jack_connect {from} {to}", out string text) != 0)
+        {
+            throw new InvalidOperationException($"jack_connect {from} {to} failed: {text}");
+        }
+    }
+
+    private static string Ports() => Run("jack_lsp", out string text) == 0 ? text : string.Empty;
+
+    private static int Run(string commandLine, out string text)
+    {
+        string[] parts = commandLine.Split(' ');
+        try
+        {
+            var info = new ProcessStartInfo(parts[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string arg in parts[1..])
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using Process process = Process.Start(info)!;
+            text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            text = $"{parts[0]}: {e.Message} (package jackd2)";
+            return -1;
+        }
+    }
+
+    private static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Where the delay goes, stage by stage, from the settings and the receiving end's statistics.</summary>
+    private sealed record Budget(IReadOnlyList<(string Stage, double Ms)> Stages)
+    {
+        public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver)
+        {
+            double period = wire.PeriodFrames * 1000.0 / 48_000;
+            double lookahead = 0;
+            if (settings.Codec.Codec == AudioCodec.Opus)
+            {
+                using IAudioEncoder encoder = AudioCodecFactory.CreateEncoder(settings.Format, settings.Codec);
+                lookahead = encoder.Lookahead * 1000.0 / 48_000;
+            }
+
+            double jitterBuffer = (receiver.Rdp.PlayoutDelayMicros / 1000.0) - settings.Codec.FrameDuration.TotalMilliseconds; // the frame being played is counted under "frame"
+            double network = receiver.Rdp.RoundTripMicros / 2000.0;
+            return new Budget(
+            [
+                ("server (direct wire)", wire.Delay.TotalMilliseconds),
+                ("capture period alignment", period / 2), // a frame is complete only with the period that holds its end: half a period on average
+                ("frame", settings.Codec.FrameDuration.TotalMilliseconds),
+                ("encoder lookahead", lookahead),
+                ("network", network),
+                ("jitter buffer", Math.Max(0, jitterBuffer)),
+                ("decode", 0),
+                ("playback queue", (settings.PlaybackQueuePeriods * period) + (settings.Codec.FrameDuration.TotalMilliseconds / 2)), // the periods kept queued, and the frame written on top: half on average
+            ]);
+        }
+    }
+}
