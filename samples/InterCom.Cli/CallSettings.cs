@@ -22,7 +22,7 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
           --frame-ms 2.5|5|10|20   audio per packet (default 10)
           --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
           --channels 1|2           mono or stereo (default 1)
-          --buffer-ms auto|N       jitter buffer delay: auto = follows the network (the delay 95 %
+          --buffer-ms auto|N       jitter buffer delay: auto = follows the network (the delay 97 %
                                    of recent packets needed), N = fixed at N ms, 0..1000 (default auto)
           --buffer-min-ms N        lowest automatic delay, ms (default 0)
           --buffer-max-ms N        highest automatic delay, ms (default 500)

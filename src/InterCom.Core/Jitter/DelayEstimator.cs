@@ -5,7 +5,7 @@ namespace InterCom.Core.Jitter;
 /// each packet's relative delay (its transit time minus the fastest transit of the last 2 to 4
 /// seconds, so that a drifting clock does not count as delay) goes into two histograms that forget
 /// old packets, one over about 10 s and one over about half a second. The estimate is the higher of
-/// their 95th percentiles: it rises within a few packets when a jitter spike starts and falls over
+/// their 97th percentiles: it rises within a few packets when a jitter spike starts and falls over
 /// several seconds when the network calms. Allocation-free; one instance per sender, used under the
 /// jitter buffer's lock.
 /// </summary>
@@ -40,7 +40,7 @@ internal sealed class DelayEstimator
     /// <summary>Whether enough packets were seen for <see cref="EstimateSamples"/> to mean something.</summary>
     public bool HasEstimate => _packets >= PacketsBeforeEstimate;
 
-    /// <summary>The delay, in 48 kHz samples, that 95 % of recent packets needed (1 ms on a perfect network: a bin's upper edge).</summary>
+    /// <summary>The delay, in 48 kHz samples, that 97 % of recent packets needed (1 ms on a perfect network: a bin's upper edge).</summary>
     public int EstimateSamples => _estimate;
 
     /// <summary>Takes one packet (not duplicates): its RTP timestamp, its arrival on the 48 kHz clock, its duration.</summary>

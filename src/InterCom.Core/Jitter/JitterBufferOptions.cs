@@ -13,9 +13,9 @@ public sealed record JitterBufferOptions
     public const int DefaultMaxConcealedRun = 3;
 
     /// <summary>
-    /// Whether the delay follows the network (default): the target becomes the delay that 95 % of
-    /// recent packets needed (a higher percentile window of half a second and of ten seconds, the
-    /// higher one wins: up fast, down slowly), within <see cref="MinDelay"/> and <see cref="MaxDelay"/>.
+    /// Whether the delay follows the network (default): the target becomes the delay that 97 % of
+    /// recent packets needed, plus a frame (over a window of half a second and one of ten seconds,
+    /// the higher wins: up fast, down slowly), within <see cref="MinDelay"/> and <see cref="MaxDelay"/>.
     /// When <see langword="false"/>, the target stays <see cref="TargetDelay"/>. Either way the
     /// buffer reaches its target by time-stretching the audio a pitch period at a time (no jumps),
     /// which also absorbs clock drift between sender and receiver.
