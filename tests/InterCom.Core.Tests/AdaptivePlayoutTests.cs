@@ -81,6 +81,26 @@ public sealed class AdaptivePlayoutTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public void A_lasting_shift_of_the_whole_stream_is_not_taken_for_jitter()
+    {
+        var targets = new Dictionary<int, double>();
+        var delays = new Dictionary<int, double>();
+        using var call = new VirtualCall(AudioCodec.Pcm, new JitterBufferOptions())
+        {
+            // The path gets 20 ms longer after 20 s and stays so (a route change, or a sender's
+            // timestamps falling behind after a device dropout): a step, not jitter.
+            Network = n => n < 2000 ? 5 : 25,
+            EverySecond = (second, stats) => (targets[second], delays[second]) = (stats.TargetDelayMs, stats.PlayoutDelayMs),
+        };
+
+        call.Run(TimeSpan.FromSeconds(40));
+        output.WriteLine(string.Join("  ", targets.Keys.Select(s => $"{s}: {targets[s]:F0}/{delays[s]:F0}")));
+        Assert.All(Enumerable.Range(22, 18), s => Assert.InRange(targets[s], 1, 15)); // the floor moved within its 0.5-1 s window, and the histograms with it
+        Assert.InRange(delays[35], 5, 25);   // and the 20 ms the step added to the queue were stretched away
+        Assert.True(call.Statistics.FramesConcealed <= 3, $"{call.Statistics.FramesConcealed} frames concealed"); // the step itself: 20 ms of waiting
+    }
+
+    [Fact]
     public void A_fixed_target_stays_where_it_is_set_and_is_reached_by_stretching_not_by_discarding()
     {
         using var call = new VirtualCall(AudioCodec.Pcm, new JitterBufferOptions { Adaptive = false, TargetDelay = TimeSpan.FromMilliseconds(150) })

@@ -19,6 +19,7 @@ public sealed class LatencyProbeTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.Equal(256, m.PeriodFrames); // the test command's server
         Assert.InRange(m.DelayFrames, known - m.PeriodFrames, known + m.PeriodFrames);
         Assert.True(m.Correlation > 0.99, $"correlation {m.Correlation}"); // a wire: the bursts come back as sent
+        Assert.Equal(5, m.BurstDelays.Count);                              // every burst came back
         Assert.Equal(m.BurstDelays.Min(), m.BurstDelays.Max());          // and always equally late
     }
 

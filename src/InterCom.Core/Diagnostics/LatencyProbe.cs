@@ -6,8 +6,8 @@ namespace InterCom.Core.Diagnostics;
 /// <summary>What a <see cref="LatencyProbe"/> found.</summary>
 /// <param name="DelayFrames">The loop's delay in frames: the median over the bursts.</param>
 /// <param name="SampleRate">Frames per second.</param>
-/// <param name="BurstDelays">Each burst's delay, frames (they differ when the loop drops or stretches audio).</param>
-/// <param name="Correlation">The weakest burst's normalized correlation with what was sent (1 = identical).</param>
+/// <param name="BurstDelays">The delay of each burst that came back, frames (they differ when the loop drops or stretches audio).</param>
+/// <param name="Correlation">The weakest of those bursts' normalized correlation with what was sent (1 = identical).</param>
 /// <param name="PeriodFrames">The device period the probe's callbacks ran at.</param>
 /// <param name="ReportedLatency">What the audio system itself states for the probe stream: input plus output latency.</param>
 public sealed record LatencyMeasurement(int DelayFrames, int SampleRate, IReadOnlyList<int> BurstDelays, double Correlation, int PeriodFrames, TimeSpan ReportedLatency)
@@ -40,7 +40,8 @@ public static class LatencyProbe
     /// <param name="bursts">How many bursts to send (1 to 100); default 5.</param>
     /// <param name="maxDelay">The longest delay looked for; default 500 ms.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <exception cref="InvalidOperationException">A burst did not come back (nothing wired, or the loop too distorted): the message says which.</exception>
+    /// <exception cref="InvalidOperationException">Fewer than half the bursts came back (nothing wired, or the loop too distorted). A burst that a loop
+    /// concealed or time-stretched can come back unrecognizable; it is left out.</exception>
     /// <exception cref="Interop.PortAudioException">The device cannot be opened.</exception>
     public static async Task<LatencyMeasurement> MeasureAsync(AudioDevice device, Action<PortAudioStream> wire, int bursts = 5, TimeSpan? maxDelay = null, CancellationToken cancellationToken = default)
     {
@@ -66,22 +67,27 @@ public static class LatencyProbe
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
 
-        var delays = new int[bursts];
-        double weakest = 1;
+        var delays = new List<int>(bursts);
+        double weakest = 1, best = 0;
         for (int b = 0; b < bursts; b++)
         {
             int start = LeadFrames + (b * SpacingFrames);
-            (delays[b], double correlation) = FindBurst(burst, recording.AsSpan(start, maxLag + BurstFrames), maxLag);
-            if (correlation < MinCorrelation)
+            (int delay, double correlation) = FindBurst(burst, recording.AsSpan(start, maxLag + BurstFrames), maxLag);
+            best = Math.Max(best, correlation);
+            if (correlation >= MinCorrelation)
             {
-                throw new InvalidOperationException($"Burst {b + 1} of {bursts} did not come back within {maxLag * 1000 / format.SampleRate} ms (best correlation {correlation:F2}): is the loop wired, and does it carry audio?");
+                delays.Add(delay);
+                weakest = Math.Min(weakest, correlation);
             }
+        }
 
-            weakest = Math.Min(weakest, correlation);
+        if (delays.Count * 2 < bursts || delays.Count == 0)
+        {
+            throw new InvalidOperationException($"{bursts - delays.Count} of {bursts} bursts did not come back within {maxLag * 1000 / format.SampleRate} ms (best correlation {best:F2}): is the loop wired, and does it carry audio?");
         }
 
         int[] sorted = [.. delays.Order()];
-        return new LatencyMeasurement(sorted[bursts / 2], format.SampleRate, delays, weakest, stream.LastCallbackFrames, stream.InputLatency + stream.OutputLatency);
+        return new LatencyMeasurement(sorted[sorted.Length / 2], format.SampleRate, delays, weakest, stream.LastCallbackFrames, stream.InputLatency + stream.OutputLatency);
     }
 
     /// <summary>A 50 ms chirp from 300 Hz to 3 kHz under a Hann window: one sharp correlation peak, and speech-band so codecs keep it.</summary>

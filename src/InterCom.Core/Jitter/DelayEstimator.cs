@@ -2,9 +2,11 @@ namespace InterCom.Core.Jitter;
 
 /// <summary>
 /// Estimates how much delay a sender's packets need to arrive in time, the way WebRTC's NetEQ does:
-/// each packet's relative delay (its transit time minus the fastest transit of the last 2 to 4
-/// seconds, so that a drifting clock does not count as delay) goes into two histograms that forget
-/// old packets, one over about 10 s and one over about half a second. The estimate is the higher of
+/// each packet's relative delay (its transit time minus the fastest transit of the last 0.5 to 1
+/// second, so that neither a drifting clock nor a lasting step counts as delay) goes into two histograms that forget
+/// old packets, one over about 10 s and one over about half a second. When that fastest transit
+/// moves (a sender's timestamps jumped after a device dropout, a route changed, a clock drifted),
+/// the histograms move with it, so that a lasting shift of the whole stream is not taken for jitter. The estimate is the higher of
 /// their 97th percentiles: it rises within a few packets when a jitter spike starts and falls over
 /// several seconds when the network calms. Allocation-free; one instance per sender, used under the
 /// jitter buffer's lock.
@@ -14,7 +16,7 @@ internal sealed class DelayEstimator
     /// <summary>Histogram bin width: 1 ms at 48 kHz.</summary>
     private const int BinSamples = 48;
     private const double Quantile = 0.97;
-    private const long FloorWindowSamples = 2 * 48_000;
+    private const long FloorWindowSamples = 24_000; // the floor is the fastest transit of the last 0.5 to 1 s
     private const int PacketsBeforeEstimate = 25;
     private const int PacketsPerUpdate = 4;
 
@@ -25,6 +27,7 @@ internal sealed class DelayEstimator
     private long _floor = long.MaxValue;
     private long _previousFloor = long.MaxValue;
     private long _floorWindowEnd;
+    private long _binnedFloor = long.MaxValue; // the floor the histograms' entries are relative to
     private long _packets;
     private int _sinceUpdate;
     private int _estimate;
@@ -59,7 +62,28 @@ internal sealed class DelayEstimator
         }
 
         _floor = Math.Min(_floor, _transit);
-        long relative = _transit - Math.Min(_floor, _previousFloor);
+        long floor = Math.Min(_floor, _previousFloor);
+        if (_binnedFloor == long.MaxValue)
+        {
+            _binnedFloor = floor;
+        }
+        else if (floor - _binnedFloor >= BinSamples)
+        {
+            // The whole stream became later (the fastest packets of the last seconds are slower than
+            // before): what the histograms hold overstates the jitter by that much.
+            int bins = (int)Math.Min((floor - _binnedFloor) / BinSamples, _slow.Bins);
+            _slow.Shift(-bins);
+            _fast.Shift(-bins);
+            _binnedFloor += (long)bins * BinSamples;
+        }
+        else if (floor < _binnedFloor)
+        {
+            // Faster packets: measure from them on. The past is not raised: it was the jitter then,
+            // and a buffer that waits for it again would only add delay now that the path is fast.
+            _binnedFloor = floor;
+        }
+
+        long relative = Math.Max(0, _transit - _binnedFloor);
         int bin = (int)Math.Min(relative / BinSamples, _slow.Bins - 1);
         _slow.Add(bin, frameSamples);
         _fast.Add(bin, frameSamples);
@@ -106,6 +130,23 @@ internal sealed class DelayEstimator
 
                 _total /= _weight;
                 _weight = 1;
+            }
+        }
+
+        /// <summary>Moves every entry <paramref name="bins"/> bins down (a negative number); what would leave the range stays in the first bin.</summary>
+        public void Shift(int bins)
+        {
+            if (bins < 0)
+            {
+                for (int i = 0; i < _bins.Length; i++)
+                {
+                    int to = Math.Max(i + bins, 0);
+                    if (to != i)
+                    {
+                        _bins[to] += _bins[i];
+                        _bins[i] = 0;
+                    }
+                }
             }
         }
 
