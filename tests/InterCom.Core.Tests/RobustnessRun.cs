@@ -56,6 +56,8 @@ public static class RobustnessRun
     public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null)
     {
         TimeSpan recorded = recordFor is { } r && r < duration ? r : duration;
+        GC.Collect(); // start clean: a full collection of what earlier tests left is not this call's pause
+        GC.WaitForPendingFinalizers();
         var sink = new MemorySink(AudioFormat.Mono48k, (int)((recorded.TotalSeconds + 2) * 48_000));
         await using var receiver = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), JitterBuffer = buffer });
         using var relay = new ImpairedRelay(new IPEndPoint(IPAddress.Loopback, 0), receiver.LocalEndPoint, impairment);
