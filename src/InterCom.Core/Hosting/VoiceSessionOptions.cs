@@ -25,7 +25,7 @@ public sealed record VoiceSessionOptions
     /// <summary>Codec, frame duration, bitrate; default Opus, 10 ms, 32 kb/s per channel.</summary>
     public CodecOptions Codec { get; init; } = new();
 
-    /// <summary>Playout settings of each sender's jitter buffer; default 40 ms target delay.</summary>
+    /// <summary>Playout settings of each sender's jitter buffer; default adaptive (starting at 40 ms, then what the network needs).</summary>
     public JitterBufferOptions JitterBuffer { get; init; } = new();
 
     /// <summary>Default <see cref="PeerTimeout"/>: 5 s.</summary>
