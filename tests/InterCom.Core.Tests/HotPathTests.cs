@@ -10,6 +10,7 @@ using InterCom.Core.Security;
 namespace InterCom.Core.Tests;
 
 /// <summary>The per-frame path allocates nothing in steady state, and both Opus implementations carry a call.</summary>
+[Collection(RealTimeCollection.Name)] // alone: other tests' collections can charge this thread's allocation context
 public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Theory]
