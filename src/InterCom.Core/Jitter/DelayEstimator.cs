@@ -17,7 +17,7 @@ internal sealed class DelayEstimator
     private const int BinSamples = 48;
     private const double Quantile = 0.97;
     private const long FloorWindowSamples = 24_000; // the floor is the fastest transit of the last 0.5 to 1 s
-    private const int PacketsBeforeEstimate = 25;
+    private const long SamplesBeforeEstimate = 2 * 48_000; // two seconds of a stream before its estimate counts
     private const int PacketsPerUpdate = 4;
 
     private readonly Histogram _slow;
@@ -29,6 +29,7 @@ internal sealed class DelayEstimator
     private long _floorWindowEnd;
     private long _binnedFloor = long.MaxValue; // the floor the histograms' entries are relative to
     private long _packets;
+    private long _observedSamples;
     private int _sinceUpdate;
     private int _estimate;
 
@@ -40,8 +41,12 @@ internal sealed class DelayEstimator
         _fast = new Histogram(bins, TimeSpan.FromSeconds(0.5));
     }
 
-    /// <summary>Whether enough packets were seen for <see cref="EstimateSamples"/> to mean something.</summary>
-    public bool HasEstimate => _packets >= PacketsBeforeEstimate;
+    /// <summary>
+    /// Whether two seconds of the stream were seen: before that, the histograms hold too few packets
+    /// for a 97th percentile (a machine's first scheduling hiccups would not be in it yet), and the
+    /// buffer keeps its configured starting target.
+    /// </summary>
+    public bool HasEstimate => _observedSamples >= SamplesBeforeEstimate;
 
     /// <summary>The delay, in 48 kHz samples, that 97 % of recent packets needed (1 ms on a perfect network: a bin's upper edge).</summary>
     public int EstimateSamples => _estimate;
@@ -53,6 +58,7 @@ internal sealed class DelayEstimator
         _transit = _packets == 0 ? 0 : _transit + unchecked((int)(raw - _lastRawTransit));
         _lastRawTransit = raw;
         _packets++;
+        _observedSamples += frameSamples;
 
         if (arrival >= _floorWindowEnd)
         {

@@ -32,8 +32,8 @@ public sealed record JitterBufferOptions
 
     /// <summary>
     /// The delay a talkspurt's first packet waits before it is played: the room to absorb jitter and
-    /// reordering. Fixed (<see cref="Adaptive"/> off), or the starting point until the first
-    /// quarter second of packets is measured. Default <see cref="DefaultTargetDelay"/>; 0 to 1 s.
+    /// reordering. Fixed (<see cref="Adaptive"/> off), or the starting point until the first two
+    /// seconds of packets are measured. Default <see cref="DefaultTargetDelay"/>; 0 to 1 s.
     /// </summary>
     public TimeSpan TargetDelay { get; init; } = DefaultTargetDelay;
 
