@@ -89,7 +89,7 @@ internal static class LatencyCommand
     {
         int portA = FreeUdpPort(), portB = FreeUdpPort();
         string[] passed = [.. CallSettings.Options.Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
-        double seconds = 5.5 + (bursts * 0.5);
+        double seconds = 7 + (bursts * 0.5);
         string session = $"{Probe}-{Environment.ProcessId}";
         using Process a = StartCall(["--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "jack:system", "--output", Path.Combine(dir, "a.wav"), "--client-name", $"{Probe}-a", .. passed], seconds);
         using Process b = StartCall(["--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:1000", "--output", "jack:system", "--client-name", $"{Probe}-b", "--session", session, .. passed], seconds);
@@ -107,7 +107,7 @@ internal static class LatencyCommand
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
 
-            await Task.Delay(2500, cancellationToken).ConfigureAwait(false); // the call settles: first packets, the buffer adapts from its 40 ms start
+            await Task.Delay(4000, cancellationToken).ConfigureAwait(false); // the call settles: the buffer holds its 40 ms start for 2 s, then adapts
             LatencyMeasurement call = await LatencyProbe.MeasureAsync(jack, _ =>
             {
                 Connect($"{Probe}:out_0", $"{Probe}-a:in_0");
