@@ -362,18 +362,7 @@ internal sealed class JitterBuffer : IDisposable
         Slot slot = _slots[_nextSeq & (Capacity - 1)];
         if (slot.Sequence == _nextSeq)
         {
-            slot.Sequence = -1;
-            _nextSeq++;
-            int samples = _decoder.Decode(slot.Data.AsSpan(0, slot.Length), _decoded);
-            if (samples > 0)
-            {
-                _frameSamples = samples;
-                _concealedRun = 0;
-                SetDecoded(samples);
-                return;
-            }
-
-            Conceal();
+            DecodeNext(slot);
             return;
         }
 
@@ -481,19 +470,36 @@ internal sealed class JitterBuffer : IDisposable
                 return; // only audio that came: concealment is no material to shorten
             }
 
-            slot.Sequence = -1;
-            _nextSeq++;
-            int decoded = _decoder.Decode(slot.Data.AsSpan(0, slot.Length), _decoded.AsSpan(_decodedCount));
-            if (decoded <= 0)
-            {
-                decoded = _frameSamples;
-                _decoder.Conceal(_decoded.AsSpan(_decodedCount), decoded);
-                _concealed++;
-            }
-
-            _framesPlayed++;
-            _decodedCount += decoded * _channels;
+            DecodeNext(slot);
         }
+    }
+
+    /// <summary>
+    /// Decodes the packet for <see cref="_nextSeq"/> (in <paramref name="slot"/>) onto the end of the
+    /// decoded audio (which starts at index 0 here) and moves past it; a payload that does not decode
+    /// is concealed in its place.
+    /// </summary>
+    private void DecodeNext(Slot slot)
+    {
+        slot.Sequence = -1;
+        _nextSeq++;
+        Span<float> destination = _decoded.AsSpan(_decodedCount);
+        int samples = _decoder.Decode(slot.Data.AsSpan(0, slot.Length), destination);
+        _concealing = samples <= 0;
+        if (_concealing)
+        {
+            samples = _frameSamples;
+            _decoder.Conceal(destination, samples);
+            _concealed++;
+        }
+        else
+        {
+            _frameSamples = samples;
+            _concealedRun = 0;
+        }
+
+        _framesPlayed++;
+        _decodedCount += samples * _channels;
     }
 
     /// <summary>Drops the oldest packets until about <paramref name="wanted"/> samples are queued; each one counted.</summary>
