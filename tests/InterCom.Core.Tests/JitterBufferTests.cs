@@ -1,6 +1,7 @@
 using System.Net;
 using InterCom.Core.Audio;
 using InterCom.Core.Codecs;
+using InterCom.Core.Diagnostics;
 using InterCom.Core.Jitter;
 using InterCom.Core.Rtp;
 
@@ -30,14 +31,20 @@ public sealed class JitterBufferTests
     private static void Insert(JitterBuffer buffer, int n)
     {
         var header = new RtpHeader(96, (ushort)(FirstSeq + n - 1), (uint)(n * Frame), 7, n == 1);
+        Assert.True(buffer.Insert(header, Payload(n / 1000f), n * Frame));
+    }
+
+    /// <summary>An L16 frame whose every sample is <paramref name="value"/>.</summary>
+    private static byte[] Payload(float value)
+    {
         var payload = new byte[Frame * 2];
-        short value = PcmConversion.ToInt16(n / 1000f);
+        short sample = PcmConversion.ToInt16(value);
         for (int i = 0; i < Frame; i++)
         {
-            System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(payload.AsSpan(2 * i), value);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt16BigEndian(payload.AsSpan(2 * i), sample);
         }
 
-        Assert.True(buffer.Insert(header, payload, n * Frame));
+        return payload;
     }
 
     /// <summary>Plays one frame; returns the packet number it came from, 0 for silence, -1 for concealment.</summary>
@@ -212,6 +219,61 @@ public sealed class JitterBufferTests
         Assert.DoesNotContain(-1, played); // discarding never leaves a hole to conceal
         Assert.Equal(0, stats.FramesConcealed);
         Assert.Equal(played.Where(n => n > 0), played.Where(n => n > 0).Order()); // still in order
+    }
+
+    [Fact]
+    public void Packets_handed_over_by_the_receive_thread_while_another_thread_plays_are_all_played_whole_and_in_order()
+    {
+        using var buffer = Create(targetMs: 0);
+        const int packets = 20_000;
+        int inserted = 0, played = 0, refused = 0;
+        var receive = new Thread(() =>
+        {
+            for (int n = 1; n <= packets; n++)
+            {
+                while (n - Volatile.Read(ref played) > 8)
+                {
+                    Thread.Yield(); // at most 80 ms ahead: far (200 ms) above its target the buffer would discard
+                }
+
+                var header = new RtpHeader(96, (ushort)(FirstSeq + n - 1), (uint)(n * Frame), 7, n == 1);
+                if (!buffer.Insert(header, Payload(Marker(n)), n * Frame))
+                {
+                    Interlocked.Increment(ref refused);
+                }
+
+                Volatile.Write(ref inserted, n);
+            }
+        });
+        receive.Start();
+        var frame = new float[Frame];
+        var wrong = new List<string>();
+        for (int n = 1; n <= packets; n++)
+        {
+            while (Volatile.Read(ref inserted) < Math.Min(packets, n + 2))
+            {
+                Thread.Yield(); // the packet has been handed over: a read must find it, whatever the other thread is doing
+            }
+
+            buffer.Read(frame);
+            Volatile.Write(ref played, n);
+            if (frame.Any(s => Math.Abs(s - Marker(n)) > 0.0001f) && wrong.Count < 5)
+            {
+                wrong.Add($"frame {n}: {frame[0]}..{frame[^1]}, expected {Marker(n)}");
+            }
+        }
+
+        receive.Join();
+        PeerStatistics stats = buffer.GetStatistics();
+        Assert.Empty(wrong);
+        Assert.Equal(0, refused);
+        Assert.Equal(packets, stats.PacketsReceived);
+        Assert.Equal(0, stats.PacketsLate);
+        Assert.Equal(0, stats.FramesConcealed);
+        Assert.Equal(0, stats.FramesDiscarded);
+        Assert.Equal(packets, stats.FramesPlayed);
+
+        static float Marker(int n) => ((n % 500) + 1) / 1000f; // a value exact in 16 bits, different from its neighbours'
     }
 
     [Fact]

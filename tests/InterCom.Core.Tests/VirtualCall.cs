@@ -23,22 +23,22 @@ internal sealed class VirtualCall : IDisposable
     private readonly IAudioEncoder _encoder;
     private readonly RtpPacketizer _packetizer;
     private readonly JitterBuffer _buffer;
-    private readonly ToneSource _tone;
+    private readonly IAudioSource _source;
     private readonly int _frame;
     private readonly PriorityQueue<int, long> _inFlight = new(64); // packet slot, arrival tick
     private readonly byte[][] _packets = new byte[64][];
     private readonly int[] _lengths = new int[64];
     private readonly DateTimeOffset _start;
 
-    public VirtualCall(AudioCodec codec, JitterBufferOptions options, int frameSamples = 480)
+    public VirtualCall(AudioCodec codec, JitterBufferOptions options, int frameSamples = 480, OpusApplicationMode application = OpusApplicationMode.Voip, IAudioSource? source = null)
     {
-        var codecOptions = new CodecOptions { Codec = codec, OpusLibrary = OpusLibrary.Native, FrameDuration = TimeSpan.FromSeconds(frameSamples / 48_000.0) };
+        var codecOptions = new CodecOptions { Codec = codec, OpusLibrary = OpusLibrary.Native, FrameDuration = TimeSpan.FromSeconds(frameSamples / 48_000.0), Application = application };
         _frame = frameSamples;
         _encoder = AudioCodecFactory.CreateEncoder(_format, codecOptions);
         _packetizer = new RtpPacketizer((byte)codecOptions.PayloadType);
         _buffer = new JitterBuffer(_packetizer.Ssrc, new IPEndPoint(IPAddress.Loopback, 5004),
             AudioCodecFactory.CreateDecoder(codec, _format, OpusLibrary.Native), options, frameSamples, time: _time);
-        _tone = new ToneSource(ToneHz, _format);
+        _source = source ?? new ToneSource(ToneHz, _format);
         for (int i = 0; i < _packets.Length; i++)
         {
             _packets[i] = new byte[RtpHeader.FixedSize + 1500];
@@ -56,6 +56,19 @@ internal sealed class VirtualCall : IDisposable
     /// <summary>Called once per second of virtual time, with the seconds elapsed and the receiver's statistics.</summary>
     public Action<int, PeerStatistics>? EverySecond { get; init; }
 
+    /// <summary>
+    /// Samples the receiver reads at a time, one read per that much time (a device period when a
+    /// device pulls playout); default: one frame.
+    /// </summary>
+    public int ReadSamples { get; init; }
+
+    /// <summary>
+    /// The sender's capture period in samples: each frame is sent in the period that completes it (as
+    /// a device callback runs at a period's start on that period's audio), so a device period longer
+    /// than a frame sends its frames in bursts; default: one frame.
+    /// </summary>
+    public int SenderPeriodSamples { get; init; }
+
     /// <summary>Where the played audio goes, or null; filled from the start until full.</summary>
     public float[]? Recording { get; init; }
 
@@ -71,10 +84,12 @@ internal sealed class VirtualCall : IDisposable
     /// <summary>Plays <paramref name="duration"/> of virtual time.</summary>
     public void Run(TimeSpan duration)
     {
+        int readSamples = ReadSamples > 0 ? ReadSamples : _frame;
+        int senderPeriod = SenderPeriodSamples > 0 ? SenderPeriodSamples : _frame;
         var pcm = new float[_frame];
-        var played = new float[_frame];
-        double sendPeriod = _frame / 48_000.0 * TimeSpan.TicksPerSecond;
-        double readPeriod = sendPeriod / (1 + (ReceiverPpm / 1e6));
+        var played = new float[readSamples];
+        const double ticksPerSample = TimeSpan.TicksPerSecond / 48_000.0;
+        double readPeriod = readSamples * ticksPerSample / (1 + (ReceiverPpm / 1e6));
         long sent = 0, reads = 0, recorded = 0;
         int nextSecond = 1;
         long allocated = 0;
@@ -82,7 +97,7 @@ internal sealed class VirtualCall : IDisposable
         long end = duration.Ticks;
         while (true)
         {
-            long sendAt = (long)(sent * sendPeriod);
+            long sendAt = (long)((Math.Ceiling((double)(sent + 1) * _frame / senderPeriod) - 1) * senderPeriod * ticksPerSample);
             long readAt = (long)(reads * readPeriod);
             long arriveAt = _inFlight.TryPeek(out _, out long a) ? a : long.MaxValue;
             long now = Math.Min(sendAt, Math.Min(readAt, arriveAt));
@@ -106,7 +121,7 @@ internal sealed class VirtualCall : IDisposable
             {
                 int slot = (int)(sent % _packets.Length);
                 long before = GC.GetAllocatedBytesForCurrentThread();
-                _tone.Read(pcm, CancellationToken.None);
+                _source.Read(pcm, CancellationToken.None);
                 int payload = _encoder.Encode(pcm, _packets[slot].AsSpan(RtpHeader.FixedSize));
                 _packetizer.WriteHeader(_packets[slot], _frame);
                 allocated += counting ? GC.GetAllocatedBytesForCurrentThread() - before : 0;

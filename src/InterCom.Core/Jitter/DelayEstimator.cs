@@ -1,176 +1,136 @@
 namespace InterCom.Core.Jitter;
 
 /// <summary>
-/// Estimates how much delay a sender's packets need to arrive in time, the way WebRTC's NetEQ does:
-/// each packet's relative delay (its transit time minus the fastest transit of the last 0.5 to 1
-/// second, so that neither a drifting clock nor a lasting step counts as delay) goes into two histograms that forget
-/// old packets, one over about 10 s and one over about half a second. When that fastest transit
-/// moves (a sender's timestamps jumped after a device dropout, a route changed, a clock drifted),
-/// the histograms move with it, so that a lasting shift of the whole stream is not taken for jitter. The estimate is the higher of
-/// their 97th percentiles: it rises within a few packets when a jitter spike starts and falls over
-/// several seconds when the network calms. Allocation-free; one instance per sender, used under the
-/// jitter buffer's lock.
+/// Estimates how far a sender's playout delay could come down (or must go up) from what the buffer's
+/// reads found, rather than from when packets arrived relative to each other. Each packet's spare is
+/// the audio queued ahead of it at the first read that could use it: how much less delay would still
+/// have had it in time (negative for a packet that came after its playout time). The estimate is the
+/// spare that all but 1 % of recent packets had at least, the lower of two figures: the last half
+/// second's, from a histogram of spares that forgets in about 0.5 s; and the last ten seconds', from a
+/// histogram that forgets in about 10 s and holds each spare relative to the median spare of its
+/// moment. It drops within a packet or two when packets start coming late and rises over several
+/// seconds when they keep coming early. A spare joins the ten-second histogram half a second
+/// after its packet came, against the median of the packets around it, not only of those before it:
+/// a stream that became later for good (its first packets waited for, the rest as early as before)
+/// is then no spread at all, while a packet that came late among early ones is.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Reads see what arrival times alone cannot: the phase between the sender's bursts and this
+/// reader's clock. Two ends on one audio clock (two JACK clients of one server, or two machines on a
+/// word clock) send and read in lock-step, and a read-side estimate plays them with no more delay than
+/// that lock-step leaves; an arrival-side one has to assume the worst phase. Network jitter, stalls and
+/// drift show up all the same, as packets with little or no spare.
+/// </para>
+/// <para>
+/// When the buffer's own delay changes (time-stretching, waiting out a stall, discarding), the
+/// half-second histogram moves by as much, and with it the median that the ten-second one is relative
+/// to. When the whole stream moves against the reads and stays so (the reader skipped a period, a
+/// route got shorter or longer, clocks drift), the median moves with it within half a second, and so
+/// does what ten seconds of spread say: only the spread is remembered, not where the stream was.
+/// Allocation-free; used by the playout side only.
+/// </para>
+/// </remarks>
 internal sealed class DelayEstimator
 {
-    /// <summary>Histogram bin width: 1 ms at 48 kHz.</summary>
-    private const int BinSamples = 48;
-    private const double Quantile = 0.97;
-    private const long FloorWindowSamples = 24_000; // the floor is the fastest transit of the last 0.5 to 1 s
-    private const long SamplesBeforeEstimate = 2 * 48_000; // two seconds of a stream before its estimate counts
+    /// <summary>Histogram bin width: 0.5 ms at 48 kHz.</summary>
+    public const int BinSamples = 24;
+    private const double LowQuantile = 0.01;
+    private const int BinsBelowZero = 128;                   // spares down to −64 ms: a packet that came that late
+    private const long SamplesBeforeEstimate = 2 * 48_000;   // two seconds of packets before the estimate counts
     private const int PacketsPerUpdate = 4;
+    private const long SpreadLagSamples = 24_000;             // half a second
+    private const int MaxLagging = 256;                       // packets waiting to join the spread: 0.5 s at 2.5 ms frames, and more
 
-    private readonly Histogram _slow;
-    private readonly Histogram _fast;
-    private long _transit;            // unwrapped: arrival − RTP timestamp, 48 kHz units
-    private uint _lastRawTransit;
-    private long _floor = long.MaxValue;
-    private long _previousFloor = long.MaxValue;
-    private long _floorWindowEnd;
-    private long _binnedFloor = long.MaxValue; // the floor the histograms' entries are relative to
-    private long _packets;
+    private readonly ForgettingHistogram _recent;    // spares, at the current delay
+    private readonly ForgettingHistogram _spread;    // spares relative to the median of _recent when they came
+    private int _pendingShift;        // samples the delay moved that _recent's bins do not show yet (less than a bin)
     private long _observedSamples;
     private int _sinceUpdate;
-    private int _estimate;
+    private long _median;
+    private int _spare;
+    private long _shifted;            // all the delay changes so far: spares waiting to join the spread are kept net of it
+    private readonly long[] _laggingSpare = new long[MaxLagging];
+    private readonly long[] _laggingAt = new long[MaxLagging];
+    private readonly int[] _laggingSamples = new int[MaxLagging];
+    private int _laggingFirst;
+    private int _laggingCount;
 
-    /// <param name="maxSamples">The largest delay the histograms tell apart (larger ones fall in the last bin).</param>
+    /// <param name="maxSamples">The largest spare the histograms tell apart (larger ones fall in the last bin).</param>
     public DelayEstimator(int maxSamples)
     {
-        int bins = Math.Max(2, (maxSamples / BinSamples) + 1);
-        _slow = new Histogram(bins, TimeSpan.FromSeconds(10));
-        _fast = new Histogram(bins, TimeSpan.FromSeconds(0.5));
+        int bins = BinsBelowZero + Math.Max(2, (maxSamples / BinSamples) + 1);
+        _recent = new ForgettingHistogram(bins, TimeSpan.FromSeconds(0.5));
+        _spread = new ForgettingHistogram(2 * bins, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>
-    /// Whether two seconds of the stream were seen: before that, the histograms hold too few packets
-    /// for a 97th percentile (a machine's first scheduling hiccups would not be in it yet), and the
-    /// buffer keeps its configured starting target.
+    /// Whether two seconds of packets were seen: before that, the histograms hold too few of them (a
+    /// machine's first scheduling hiccups would not be in it yet), and the buffer keeps its configured
+    /// starting target.
     /// </summary>
     public bool HasEstimate => _observedSamples >= SamplesBeforeEstimate;
 
-    /// <summary>The delay, in 48 kHz samples, that 97 % of recent packets needed (1 ms on a perfect network: a bin's upper edge).</summary>
-    public int EstimateSamples => _estimate;
+    /// <summary>
+    /// The spare, in 48 kHz samples, that all but 1 % of recent packets had at least, at the current
+    /// delay: the delay could come down by this much (negative: it must go up). Rounded down to a bin edge.
+    /// </summary>
+    public int SpareSamples => _spare + _pendingShift;
 
-    /// <summary>Takes one packet (not duplicates): its RTP timestamp, its arrival on the 48 kHz clock, its duration.</summary>
-    public void Add(uint timestamp, long arrival, int frameSamples)
+    /// <summary>Takes one packet: its spare, and the audio it carries.</summary>
+    public void Add(long spareSamples, int samples)
     {
-        uint raw = unchecked((uint)arrival - timestamp);
-        _transit = _packets == 0 ? 0 : _transit + unchecked((int)(raw - _lastRawTransit));
-        _lastRawTransit = raw;
-        _packets++;
-        _observedSamples += frameSamples;
-
-        if (arrival >= _floorWindowEnd)
+        _observedSamples += samples;
+        _recent.Add(Bin(spareSamples - _pendingShift, BinsBelowZero, _recent.Bins), samples);
+        if (_laggingCount == MaxLagging)
         {
-            _previousFloor = _floor;
-            _floor = long.MaxValue;
-            _floorWindowEnd = arrival + FloorWindowSamples;
+            JoinSpread();
         }
 
-        _floor = Math.Min(_floor, _transit);
-        long floor = Math.Min(_floor, _previousFloor);
-        if (_binnedFloor == long.MaxValue)
+        int last = (_laggingFirst + _laggingCount++) % MaxLagging;
+        (_laggingSpare[last], _laggingAt[last], _laggingSamples[last]) = (spareSamples - _shifted, _observedSamples, samples);
+        while (_laggingCount > 0 && _observedSamples - _laggingAt[_laggingFirst] >= SpreadLagSamples)
         {
-            _binnedFloor = floor;
-        }
-        else if (floor - _binnedFloor >= BinSamples)
-        {
-            // The whole stream became later (the fastest packets of the last seconds are slower than
-            // before): what the histograms hold overstates the jitter by that much.
-            int bins = (int)Math.Min((floor - _binnedFloor) / BinSamples, _slow.Bins);
-            _slow.Shift(-bins);
-            _fast.Shift(-bins);
-            _binnedFloor += (long)bins * BinSamples;
-        }
-        else if (floor < _binnedFloor)
-        {
-            // Faster packets: measure from them on. The past is not raised: it was the jitter then,
-            // and a buffer that waits for it again would only add delay now that the path is fast.
-            _binnedFloor = floor;
+            JoinSpread();
         }
 
-        long relative = Math.Max(0, _transit - _binnedFloor);
-        int bin = (int)Math.Min(relative / BinSamples, _slow.Bins - 1);
-        _slow.Add(bin, frameSamples);
-        _fast.Add(bin, frameSamples);
         if (++_sinceUpdate >= PacketsPerUpdate)
         {
-            _sinceUpdate = 0;
-            _estimate = Math.Max(_slow.Quantile(Quantile), _fast.Quantile(Quantile)) * BinSamples;
+            Update();
         }
     }
 
-    /// <summary>
-    /// A histogram whose old entries fade with a time constant. Instead of scaling every bin down per
-    /// packet, each new packet weighs more than the last (weight / forgetting factor), and the bins are
-    /// rescaled only when the weight grows large.
-    /// </summary>
-    private sealed class Histogram(int bins, TimeSpan timeConstant)
+    /// <summary>The buffer's delay changed by <paramref name="samples"/> (positive: more audio queued): every packet seen would have had that much more spare.</summary>
+    public void Shift(int samples)
     {
-        private readonly double[] _bins = new double[bins];
-        private readonly double _timeConstantSamples = timeConstant.TotalSeconds * 48_000;
-        private double _weight = 1;
-        private double _total;
-        private int _frameSamples;
-        private double _growth = 1;
-
-        public int Bins => _bins.Length;
-
-        public void Add(int bin, int frameSamples)
+        _shifted += samples;
+        _pendingShift += samples;
+        int bins = _pendingShift / BinSamples;
+        if (bins != 0)
         {
-            if (frameSamples != _frameSamples)
-            {
-                _frameSamples = frameSamples;
-                _growth = Math.Exp(frameSamples / _timeConstantSamples);
-            }
-
-            _weight *= _growth;
-            _bins[bin] += _weight;
-            _total += _weight;
-            if (_weight > 1e100)
-            {
-                for (int i = 0; i < _bins.Length; i++)
-                {
-                    _bins[i] /= _weight;
-                }
-
-                _total /= _weight;
-                _weight = 1;
-            }
+            _pendingShift -= bins * BinSamples;
+            _recent.Shift(bins);
+            Update();
         }
+    }
 
-        /// <summary>Moves every entry <paramref name="bins"/> bins down (a negative number); what would leave the range stays in the first bin.</summary>
-        public void Shift(int bins)
-        {
-            if (bins < 0)
-            {
-                for (int i = 0; i < _bins.Length; i++)
-                {
-                    int to = Math.Max(i + bins, 0);
-                    if (to != i)
-                    {
-                        _bins[to] += _bins[i];
-                        _bins[i] = 0;
-                    }
-                }
-            }
-        }
+    /// <summary>The oldest waiting spare joins the spread, relative to the median now (both at the current delay).</summary>
+    private void JoinSpread()
+    {
+        long spare = _laggingSpare[_laggingFirst] + _shifted;
+        _spread.Add(Bin(spare - _pendingShift - _median, _spread.Bins / 2, _spread.Bins), _laggingSamples[_laggingFirst]);
+        _laggingFirst = (_laggingFirst + 1) % MaxLagging;
+        _laggingCount--;
+    }
 
-        /// <summary>The upper edge, in bins, of the bin where the cumulative weight reaches <paramref name="q"/>.</summary>
-        public int Quantile(double q)
-        {
-            double wanted = q * _total;
-            double sum = 0;
-            for (int i = 0; i < _bins.Length; i++)
-            {
-                sum += _bins[i];
-                if (sum >= wanted)
-                {
-                    return i + 1;
-                }
-            }
+    private static int Bin(long samples, int zero, int bins) => (int)Math.Clamp(Math.Floor((double)samples / BinSamples) + zero, 0, bins - 1);
 
-            return _bins.Length;
-        }
+    private void Update()
+    {
+        _sinceUpdate = 0;
+        _median = (_recent.LowerQuantile(0.5) - BinsBelowZero) * (long)BinSamples;
+        int recent = (_recent.LowerQuantile(LowQuantile) - BinsBelowZero) * BinSamples;
+        long longer = _median + ((_spread.LowerQuantile(LowQuantile) - (_spread.Bins / 2)) * (long)BinSamples);
+        _spare = (int)Math.Min(recent, longer);
     }
 }

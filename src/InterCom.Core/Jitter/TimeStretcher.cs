@@ -9,8 +9,8 @@ namespace InterCom.Core.Jitter;
 /// </summary>
 internal static class TimeStretcher
 {
-    /// <summary>The shortest period tried: 2.5 ms at 48 kHz (a 400 Hz voice).</summary>
-    public const int MinLag = 120;
+    /// <summary>The shortest period tried: 1.25 ms at 48 kHz (800 Hz, above any voice's pitch: the finest step the delay can take).</summary>
+    public const int MinLag = 60;
 
     /// <summary>The longest period tried: 10 ms at 48 kHz (a 100 Hz voice).</summary>
     public const int MaxLag = 480;
@@ -24,12 +24,12 @@ internal static class TimeStretcher
     /// <summary>
     /// Removes one period from the start of <paramref name="samples"/> (interleaved): the first
     /// period crossfades into the second. Returns samples per channel removed (0 when the signal is
-    /// too short, or not periodic enough and <paramref name="force"/> is off).
+    /// too short, or not periodic enough and <paramref name="force"/> is off), at most <paramref name="maxLag"/>.
     /// </summary>
-    public static int Shorten(Span<float> samples, int channels, bool force)
+    public static int Shorten(Span<float> samples, int channels, bool force, int maxLag = MaxLag)
     {
         int frames = samples.Length / channels;
-        int lag = FindPeriod(samples, channels, frames, force);
+        int lag = FindPeriod(samples, channels, frames, force, maxLag);
         if (lag == 0)
         {
             return 0;
@@ -45,12 +45,12 @@ internal static class TimeStretcher
     /// Inserts one period after the first: x[0, lag), a crossfade from x[lag, 2·lag) back into
     /// x[0, lag), then x[lag, end). <paramref name="samples"/> holds <paramref name="length"/>
     /// interleaved samples and has room for <see cref="MaxLag"/> frames more. Returns samples per
-    /// channel inserted (0 as for <see cref="Shorten"/>).
+    /// channel inserted (0 as for <see cref="Shorten"/>), at most <paramref name="maxLag"/>.
     /// </summary>
-    public static int Lengthen(Span<float> samples, int length, int channels, bool force)
+    public static int Lengthen(Span<float> samples, int length, int channels, bool force, int maxLag = MaxLag)
     {
         int frames = length / channels;
-        int lag = FindPeriod(samples[..length], channels, frames, force);
+        int lag = FindPeriod(samples[..length], channels, frames, force, maxLag);
         if (lag == 0 || samples.Length < length + (lag * channels))
         {
             return 0;
@@ -64,12 +64,12 @@ internal static class TimeStretcher
     }
 
     /// <summary>
-    /// The lag in [<see cref="MinLag"/>, min(<see cref="MaxLag"/>, frames / 2)] whose two adjacent
-    /// stretches are most alike, or 0 when none is alike enough (unless forced or near silence).
+    /// The lag in [<see cref="MinLag"/>, min(<paramref name="longest"/>, <see cref="MaxLag"/>, frames / 2)]
+    /// whose two adjacent stretches are most alike, or 0 when none is alike enough (unless forced or near silence).
     /// </summary>
-    private static int FindPeriod(ReadOnlySpan<float> samples, int channels, int frames, bool force)
+    private static int FindPeriod(ReadOnlySpan<float> samples, int channels, int frames, bool force, int longest)
     {
-        int maxLag = Math.Min(MaxLag, frames / 2);
+        int maxLag = Math.Min(Math.Min(MaxLag, longest), frames / 2);
         if (maxLag < MinLag)
         {
             return 0;
