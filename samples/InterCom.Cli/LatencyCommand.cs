@@ -245,31 +245,54 @@ internal static class LatencyCommand
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    /// <summary>Where the delay goes, stage by stage, from the settings and the receiving end's statistics.</summary>
+    /// <summary>
+    /// Where the delay goes, stage by stage, from the settings and the receiving end's statistics.
+    /// Pulled playback (the device's callback takes each period from the jitter buffer): a sample
+    /// crosses one period like a direct wire (sent in its period, played from the next); the frame a
+    /// period boundary cuts waits for the period after it, up to <c>frame − gcd(frame, period)</c>, and
+    /// the buffer must hold that back for every sample alike; then the lookahead; then the jitter
+    /// buffer's spare beyond what the framing needs (B's published delay, the queue at its reads, less
+    /// a period and half that framing); the network only beyond the period it travels within.
+    /// Pushed playback (managed Opus: a thread feeds the device's ring): half a period of capture
+    /// alignment and the whole frame, the buffer's delay beyond the frame, the periods queued.
+    /// </summary>
     private sealed record Budget(IReadOnlyList<(string Stage, double Ms)> Stages)
     {
         public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver)
         {
-            double period = wire.PeriodFrames * 1000.0 / 48_000;
+            static double Ms(double samples) => samples * 1000.0 / 48_000;
+            int period = wire.PeriodFrames, frame = settings.Codec.FrameSamples;
             double lookahead = 0;
             if (settings.Codec.Codec == AudioCodec.Opus)
             {
                 using IAudioEncoder encoder = AudioCodecFactory.CreateEncoder(settings.Format, settings.Codec);
-                lookahead = encoder.Lookahead * 1000.0 / 48_000;
+                lookahead = Ms(encoder.Lookahead);
             }
 
-            double jitterBuffer = (receiver.Rdp.PlayoutDelayMicros / 1000.0) - settings.Codec.FrameDuration.TotalMilliseconds; // the frame being played is counted under "frame"
+            double delay = receiver.Rdp.PlayoutDelayMicros / 1000.0; // the queue at B's reads, what each read takes included
             double network = receiver.Rdp.RoundTripMicros / 2000.0;
+            if (AudioCodecFactory.DecodesWithoutAllocating(settings.Codec))
+            {
+                int framing = frame - (int)System.Numerics.BigInteger.GreatestCommonDivisor(frame, period);
+                return new Budget(
+                [
+                    ("period (as a direct wire)", wire.Delay.TotalMilliseconds),
+                    ("frame", Ms(framing)),
+                    ("encoder lookahead", lookahead),
+                    ("network", Math.Max(0, network - Ms(period))),
+                    ("jitter buffer", Math.Max(0, delay - Ms(period) - Ms(framing / 2.0))),
+                    ("playback queue", 0),
+                ]);
+            }
+
             return new Budget(
             [
-                ("server (direct wire)", wire.Delay.TotalMilliseconds),
-                ("capture period alignment", period / 2), // a frame is complete only with the period that holds its end: half a period on average
-                ("frame", settings.Codec.FrameDuration.TotalMilliseconds),
+                ("period (as a direct wire)", wire.Delay.TotalMilliseconds),
+                ("frame", Ms(period / 2.0) + Ms(frame)), // a frame is complete only with the period that holds its end: half a period on average
                 ("encoder lookahead", lookahead),
                 ("network", network),
-                ("jitter buffer", Math.Max(0, jitterBuffer)),
-                ("decode", 0),
-                ("playback queue", (settings.PlaybackQueuePeriods * period) + (settings.Codec.FrameDuration.TotalMilliseconds / 2)), // the periods kept queued, and the frame written on top: half on average
+                ("jitter buffer", Math.Max(0, delay - Ms(frame))),
+                ("playback queue", (settings.PlaybackQueuePeriods * Ms(period)) + Ms(frame / 2.0)), // the periods kept queued, and the frame written on top: half on average
             ]);
         }
     }

@@ -79,6 +79,82 @@ public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(0, buffer.GetStatistics().FramesConcealed);
     }
 
+    /// <summary>
+    /// What a device's audio callback runs when it pulls playout (<see cref="Pipelines.ReceiveDecodePlay.Render"/>):
+    /// every sender's jitter buffer read, decoded, measured, stretched and mixed, a 256-sample period
+    /// at a time, with two senders' packets coming in through the receive path between periods, as
+    /// the 2.5 ms frames of a 256-sample device period do. Nothing may allocate there.
+    /// </summary>
+    [Theory]
+    [InlineData(AudioCodec.Pcm)]
+    [InlineData(AudioCodec.Opus)] // native libopus
+    public async Task A_device_callback_pulling_the_mix_allocates_nothing(AudioCodec codec)
+    {
+        const int period = 256;
+        AudioFormat format = AudioFormat.Mono48k;
+        var options = new CodecOptions { Codec = codec, OpusLibrary = OpusLibrary.Native, FrameDuration = TimeSpan.FromMilliseconds(2.5), Application = OpusApplicationMode.RestrictedLowDelay };
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(); // a period of time per period of audio, as on a device
+        var receive = new Pipelines.ReceiveOptions(() => 1, _ => false, () => { }, TimeSpan.FromSeconds(5), Time: time);
+        await using var receiver = new Pipelines.ReceiveDecodePlay(format, options, new JitterBufferOptions(), receive, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var senders = new[] { (Tone: 440.0, From: new IPEndPoint(IPAddress.Loopback, 5004)), (Tone: 660.0, From: new IPEndPoint(IPAddress.Loopback, 5006)) }
+            .Select(s => (Encoder: AudioCodecFactory.CreateEncoder(format, options), Packetizer: new RtpPacketizer((byte)options.PayloadType), Tone: new ToneSource(s.Tone, format), From: s.From.Serialize()))
+            .ToArray();
+        var pcm = new float[options.FrameSamples];
+        var packet = new byte[RtpHeader.FixedSize + 1500];
+        var played = new float[period];
+        long captured = 0, sent = 0;
+
+        void Period()
+        {
+            captured += period;
+            for (; (sent + 1) * options.FrameSamples <= captured; sent++) // the frames this period completed
+            {
+                foreach (var sender in senders)
+                {
+                    sender.Tone.Read(pcm, CancellationToken.None);
+                    int length = RtpHeader.FixedSize + sender.Encoder.Encode(pcm, packet.AsSpan(RtpHeader.FixedSize));
+                    sender.Packetizer.WriteHeader(packet, options.FrameSamples);
+                    receiver.OnDatagram(packet.AsSpan(0, length), sender.From);
+                }
+            }
+
+            time.Advance(TimeSpan.FromSeconds(period / 48_000.0));
+            receiver.Render(played); // the next device period, before the sender's frames of it
+        }
+
+        try
+        {
+            var warming = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < 1500 || warming.ElapsedMilliseconds < 1000; i++)
+            {
+                Period(); // warm up: JIT and tiering (a second of wall time), senders admitted, the buffers' 2 s start and their way down
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 2000; i++)
+            {
+                Period();
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            IReadOnlyList<PeerStatistics> peers = receiver.GetPeerStatistics();
+            output.WriteLine($"{codec}: {allocated} B over 2000 periods; {string.Join("; ", peers.Select(p => $"delay {p.PlayoutDelayMs:F1} ms, shortened {p.ShortenedMs:F1} ms, concealed {p.FramesConcealed}"))}");
+            Assert.Equal(0, allocated);
+            Assert.Equal(2, peers.Count);
+            Assert.All(peers, p => Assert.True(p.ShortenedMs > 0, "the buffers stretched their way down: that path ran too"));
+            Assert.All(peers, p => Assert.InRange(p.PlayoutDelayMs, 5.3, 10)); // a period, and next to nothing more: lock-step
+            Assert.All(peers, p => Assert.Equal(0, p.FramesConcealed));
+            Assert.True(SignalAnalysis.ToneAmplitude(played, 440) > 0.15 && SignalAnalysis.ToneAmplitude(played, 660) > 0.15, "the mix did not carry both tones");
+        }
+        finally
+        {
+            foreach (var sender in senders)
+            {
+                sender.Encoder.Dispose();
+            }
+        }
+    }
+
     [Theory]
     [InlineData(OpusLibrary.Managed, false)]
     [InlineData(OpusLibrary.Native, true)]

@@ -53,6 +53,27 @@ public static class AudioCodecFactory
     }
 
     /// <summary>
+    /// Whether the decoders a call with <paramref name="options"/> creates never allocate, so that they
+    /// may run on a device's audio callback: L16 always, Opus when native libopus decodes (Concentus's
+    /// managed port allocates per frame). A call decodes both payload formats, whatever it sends.
+    /// When this is <see langword="false"/>, a call's playback to a device is fed by a thread a
+    /// device period ahead instead of being pulled by the device's callback.
+    /// </summary>
+    /// <param name="options">The call's codec settings (<see cref="CodecOptions.OpusLibrary"/> is what counts).</param>
+    public static bool DecodesWithoutAllocating(CodecOptions options) => (options ?? throw new ArgumentNullException(nameof(options))).OpusLibrary switch
+    {
+        OpusLibrary.Native => true,
+        OpusLibrary.Managed => false,
+        _ => s_nativeOpusLoads.Value,
+    };
+
+    private static readonly Lazy<bool> s_nativeOpusLoads = new(() =>
+    {
+        using var decoder = new OpusAudioDecoder(AudioFormat.Mono48k);
+        return decoder.IsNative;
+    });
+
+    /// <summary>
     /// Runs Opus once per process on a throwaway encoder/decoder pair, so the first frames of a call
     /// do not pay for JIT compilation (measured: ~100-200 ms of stalled frames at start-up without it).
     /// </summary>

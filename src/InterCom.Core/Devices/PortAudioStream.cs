@@ -8,8 +8,10 @@ namespace InterCom.Core.Devices;
 
 /// <summary>
 /// A PortAudio callback stream: capture, playback or full duplex, 32-bit float interleaved. The
-/// callback only copies between the device buffers and two lock-free rings; <see cref="Capture"/> and
-/// <see cref="Playback"/> are the pipeline's side of those rings.
+/// callback copies between the device buffers and two lock-free rings; <see cref="Capture"/> and
+/// <see cref="Playback"/> are the pipeline's side of those rings. A call's receiving half can instead
+/// have the callback pull each period straight from its jitter buffers and mixer (no ring, no thread
+/// in between: a device period less delay); that is what it does when it plays to <see cref="Playback"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "PortAudio's own name for it (PaStream).")]
 public sealed unsafe class PortAudioStream : IDisposable
@@ -255,13 +257,20 @@ public sealed unsafe class PortAudioStream : IDisposable
             if (output is not null && state.Probe is null)
             {
                 var destination = new Span<float>(output, samples);
-                int read = state.PlaybackRing?.Read(destination) ?? 0;
-                if (read < samples)
+                if (Volatile.Read(ref state.Renderer) is { } renderer)
                 {
-                    destination[read..].Clear();
-                    if (state.PlaybackPrimed != 0)
+                    renderer.Render(destination);
+                }
+                else
+                {
+                    int read = state.PlaybackRing?.Read(destination) ?? 0;
+                    if (read < samples)
                     {
-                        state.PlaybackUnderruns++;
+                        destination[read..].Clear();
+                        if (state.PlaybackPrimed != 0)
+                        {
+                            state.PlaybackUnderruns++;
+                        }
                     }
                 }
             }
@@ -277,6 +286,11 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
         catch
         {
+            if (output is not null)
+            {
+                new Span<float>(output, (int)frameCount.Value * Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!).Channels).Clear();
+            }
+
             return paContinue; // An exception escaping a native callback kills the process.
         }
     }
@@ -320,6 +334,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         public int PlaybackPrimed;
         public int Closed;
         public Probe? Probe;
+        public IAudioRenderer? Renderer;  // when set, playback pulls from it instead of the ring
     }
 
     /// <summary>A measuring stream's signal and recording, indexed by the callback's own frame count.</summary>
@@ -378,8 +393,12 @@ public sealed unsafe class PortAudioStream : IDisposable
         public void Dispose() => stream.Dispose();
     }
 
-    private sealed class PlaybackSink(PortAudioStream stream) : IAudioSink
+    private sealed class PlaybackSink(PortAudioStream stream) : IRenderedSink
     {
+        public void Attach(IAudioRenderer renderer) => Volatile.Write(ref stream._state.Renderer, renderer);
+
+        public void Detach() => Volatile.Write(ref stream._state.Renderer, null);
+
         // Keep at most PlaybackQueuePeriods device periods queued ahead of the new samples: every queued
         // sample is latency, and every missing one a dropout.
         private static readonly Func<CallbackState, int, bool> s_roomToPlay = static (s, n) =>

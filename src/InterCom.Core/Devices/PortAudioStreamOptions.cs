@@ -24,9 +24,11 @@ public sealed record PortAudioStreamOptions
     public TimeSpan? SuggestedLatency { get; init; }
 
     /// <summary>
-    /// Device periods of audio the playback side keeps queued ahead of the callback, 1 to 8; default 2.
-    /// Each period is latency (5.3 ms at 256 frames, 48 kHz); fewer than 2 leaves the pipeline thread
-    /// less than a period of slack, and a late wake-up is heard as a dropout.
+    /// Device periods of audio the playback side keeps queued ahead of the callback when samples are
+    /// written to <see cref="PortAudioStream.Playback"/>, 1 to 8; default 2. Each period is latency
+    /// (5.3 ms at 256 frames, 48 kHz); fewer than 2 leaves the writing thread less than a period of
+    /// slack, and a late wake-up is heard as a dropout. A call that plays to the device pulls each
+    /// period on the callback instead and queues nothing (see <see cref="Pipelines.IReceiveDecodePlay"/>).
     /// </summary>
     public int PlaybackQueuePeriods { get; init; } = 2;
 

@@ -9,15 +9,19 @@ namespace InterCom.Core.Pipelines;
 /// mixer → PCM out. Once per frame duration the playout clock asks every sender's buffer for exactly
 /// one frame (decoded, concealed or silent), mixes them and writes the mix to <see cref="Output"/>
 /// (interleaved native-endian float32 at <see cref="Format"/>). With a sink, a pump hands
-/// <see cref="Output"/> to the sink and a real-time sink (a device) is the playout clock; without one,
-/// the wall clock is and the application reads <see cref="Output"/>.
+/// <see cref="Output"/> to the sink and a real-time sink is the playout clock; without one, the wall
+/// clock is and the application reads <see cref="Output"/>. A PortAudio device's playback
+/// (<see cref="Devices.PortAudioStream.Playback"/>) is not written to at all: the device's callback
+/// asks for each period itself, straight from the jitter buffers and the mixer, and
+/// <see cref="Output"/> completes at once (with native libopus or L16; Concentus's managed Opus
+/// allocates as it decodes, so with it a thread still feeds the device a period ahead).
 /// </summary>
 public interface IReceiveDecodePlay : IAsyncDisposable
 {
     /// <summary>The PCM format written to <see cref="Output"/>.</summary>
     AudioFormat Format { get; }
 
-    /// <summary>The mixed audio. Read it only when the pipeline was started without a sink.</summary>
+    /// <summary>The mixed audio. Read it only when the pipeline was started without a sink (with one, it carries nothing the application should take).</summary>
     PipeReader Output { get; }
 
     /// <summary>Datagrams dropped because they were not valid RTP or their payload was not valid for its codec.</summary>

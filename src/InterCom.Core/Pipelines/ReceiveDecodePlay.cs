@@ -14,12 +14,19 @@ using Microsoft.Extensions.Logging;
 
 namespace InterCom.Core.Pipelines;
 
-/// <summary>The receiving half: datagrams → per-sender jitter buffers → mix → <see cref="Output"/> pipe → sink.</summary>
-internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
+/// <summary>
+/// The receiving half: datagrams → per-sender jitter buffers → mix → <see cref="Output"/> pipe → sink;
+/// or, when the sink is a device that can pull (<see cref="IRenderedSink"/>), → mix on the device's
+/// own audio callback, with no thread and no ring in between.
+/// </summary>
+internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver, IAudioRenderer
 {
+    private const int MaxRenderFrames = 8192;           // a callback asking for more is served in parts
+
     private readonly CodecOptions _codec;
     private readonly JitterBufferOptions _jitterOptions;
     private readonly ReceiveOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Pipe _pipe;
     private readonly ConcurrentDictionary<uint, JitterBuffer> _bySsrc = new();
@@ -32,8 +39,11 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     private PeerStatistics[] _departed = [];              // final counters of senders that left, newest last
     private const int MaxDeparted = 64;
     private IAudioSink? _sink;
+    private IRenderedSink? _renderedSink;                 // the device pulls the mix on its callback
     private Thread? _playoutThread;
+    private Thread? _reportThread;
     private readonly TaskCompletionSource _playoutEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly float[] _one;                        // the renderer's: one thread at a time mixes
     private Task _sinkTask = Task.CompletedTask;
     private long _malformed;
     private long _unknownPayloadType;
@@ -64,9 +74,11 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         _codec = codec;
         _jitterOptions = jitter;
         _options = options;
+        _time = options.Time ?? TimeProvider.System;
         _logger = logger;
         _pipe = PcmPipe.Create(codec.FrameSamples * format.Channels * sizeof(float));
         _plain = options.Srtp is null ? null : new byte[UdpTransport.MaxDatagram];
+        _one = new float[MaxRenderFrames * format.Channels];
     }
 
     public AudioFormat Format { get; }
@@ -127,10 +139,28 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
             throw new ArgumentException($"The sink takes {sink.Format}; the call plays {Format}.", nameof(sink));
         }
 
+        _sink = sink;
+        _reportThread = new Thread(ReportLoop) { IsBackground = true, Name = "InterCom reports" };
+        _reportThread.Start();
+        if (sink is IRenderedSink rendered)
+        {
+            if (AudioCodecFactory.DecodesWithoutAllocating(_codec))
+            {
+                // The device's callback pulls each period from the jitter buffers: nothing is queued
+                // between them and the device.
+                _renderedSink = rendered;
+                _pipe.Writer.Complete();
+                rendered.Attach(this);
+                PipelineLog.PlaybackPulled(_logger);
+                return;
+            }
+
+            PipelineLog.PlaybackPushed(_logger); // the callback must not allocate: a thread decodes into the device's ring
+        }
+
         int frameLength = _codec.FrameSamples * Format.Channels;
         if (sink is not null)
         {
-            _sink = sink;
             CancellationToken token = _stop.Token;
             // Started here, not on the thread pool: frames reach the sink inline on the playout thread.
             _sinkTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => sink.Write(frame, token));
@@ -139,6 +169,29 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         bool paced = sink is null || !sink.IsRealTime;
         _playoutThread = new Thread(() => PlayoutLoop(frameLength, paced)) { IsBackground = true, Name = "InterCom playout", Priority = ThreadPriority.AboveNormal };
         _playoutThread.Start();
+    }
+
+    /// <summary>
+    /// The mix of every sender's next <c>destination.Length</c> samples: from the playout thread, or
+    /// from a device's audio callback. Never locks, allocates or blocks (with decoders that do not
+    /// allocate: <see cref="AudioCodecFactory.DecodesWithoutAllocating"/>); one thread at a time.
+    /// </summary>
+    public void Render(Span<float> destination)
+    {
+        int chunk = MaxRenderFrames * Format.Channels;
+        for (int offset = 0; offset < destination.Length; offset += chunk)
+        {
+            Span<float> mix = destination.Slice(offset, Math.Min(chunk, destination.Length - offset));
+            Span<float> one = _one.AsSpan(0, mix.Length);
+            mix.Clear();
+            foreach (JitterBuffer sender in Volatile.Read(ref _senders))
+            {
+                sender.Read(one);
+                AudioMixer.Accumulate(mix, one, sender.Gain);
+            }
+
+            AudioMixer.SoftClip(mix);
+        }
     }
 
     /// <summary>Senders that left (final counters, at most the last 64), then current senders, each in order of arrival.</summary>
@@ -192,11 +245,14 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        _renderedSink?.Detach();
         _pipe.Writer.CancelPendingFlush(); // a playout thread waiting for an application that stopped reading Output
         if (_playoutThread is not null)
         {
             await _playoutEnded.Task.ConfigureAwait(false);
         }
+
+        _reportThread?.Join();
 
         try
         {
@@ -407,7 +463,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
     {
         if (packet.Type == RtcpPacketType.SenderReport && _bySsrc.TryGetValue(packet.Ssrc, out JitterBuffer? sender) && from.Equals(sender.Source))
         {
-            sender.OnSenderReport(packet.SenderInfo.CompactNtp, Stopwatch.GetTimestamp());
+            sender.OnSenderReport(packet.SenderInfo.CompactNtp, _time.GetTimestamp());
         }
 
         uint own = _options.OwnSsrc();
@@ -430,11 +486,28 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         }
     }
 
-    /// <summary>Once a second, from the playout thread: an RR about every sender to the peers, and our counters.</summary>
+    /// <summary>Once a second until stopped: senders silent past the timeout dropped, then <see cref="Report"/>.</summary>
+    private void ReportLoop()
+    {
+        try
+        {
+            while (!_stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+            {
+                RemoveSilentSenders();
+                Report();
+            }
+        }
+        catch (Exception e)
+        {
+            PipelineLog.ReportsFailed(_logger, e);
+        }
+    }
+
+    /// <summary>An RR about every sender to the peers, and our counters.</summary>
     private void Report()
     {
         JitterBuffer[] senders = Volatile.Read(ref _senders);
-        long now = Stopwatch.GetTimestamp();
+        long now = _time.GetTimestamp();
         int count = Math.Min(senders.Length, _blocks.Length);
         for (int i = 0; i < count; i++)
         {
@@ -465,7 +538,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
         var source = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span.CopyTo(source.Buffer.Span);
-        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format, _codec.OpusLibrary), _jitterOptions, _codec.FrameSamples, source);
+        var sender = new JitterBuffer(ssrc, endPoint, AudioCodecFactory.CreateDecoder(codec, Format, _codec.OpusLibrary), _jitterOptions, _codec.FrameSamples, source, _time);
         sender.Gain = GainFor(endPoint);
         lock (_sendersGate)
         {
@@ -512,8 +585,8 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
 
     private void RemoveSilentSenders()
     {
-        long now = Stopwatch.GetTimestamp();
-        long limit = (long)(_options.PeerTimeout.TotalSeconds * Stopwatch.Frequency);
+        long now = _time.GetTimestamp();
+        long limit = (long)(_options.PeerTimeout.TotalSeconds * _time.TimestampFrequency);
         foreach (JitterBuffer sender in Volatile.Read(ref _senders))
         {
             if (now - sender.LastArrivalTicks > limit)
@@ -523,40 +596,26 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver
         }
     }
 
+    /// <summary>Once per frame (by the wall clock, or as fast as a real-time sink takes it): the mix into <see cref="Output"/>.</summary>
     private void PlayoutLoop(int frameLength, bool paced)
     {
         var mix = new float[frameLength];
-        var one = new float[frameLength];
         FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration) : null;
-        int framesPerSecond = (int)Math.Round(1 / _codec.FrameDuration.TotalSeconds);
         CancellationToken token = _stop.Token;
         Exception? error = null;
         try
         {
-            for (long frame = 1; !token.IsCancellationRequested; frame++)
+            while (!token.IsCancellationRequested)
             {
                 if (pacer is not null && !pacer.WaitNext(token))
                 {
                     break;
                 }
 
-                Array.Clear(mix);
-                foreach (JitterBuffer sender in Volatile.Read(ref _senders))
-                {
-                    sender.Read(one);
-                    AudioMixer.Accumulate(mix, one, sender.Gain);
-                }
-
-                AudioMixer.SoftClip(mix);
+                Render(mix);
                 if (!PcmPipe.WriteFrame(_pipe.Writer, mix))
                 {
                     break;
-                }
-
-                if (frame % framesPerSecond == 0)
-                {
-                    RemoveSilentSenders();
-                    Report();
                 }
             }
         }

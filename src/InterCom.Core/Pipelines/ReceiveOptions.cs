@@ -16,6 +16,7 @@ internal delegate void RtcpSend(ReadOnlySpan<byte> packet);
 /// <param name="IsPeerAddress">Whether a source address is one of the call's peers (by IP address; the port may differ); <see langword="null"/>: anyone.</param>
 /// <param name="Srtp">The call's SRTP session when it is encrypted: every datagram is authenticated and decrypted first.</param>
 /// <param name="ReportSsrc">The SSRC our receiver reports are sent under; <see langword="null"/>: <paramref name="OwnSsrc"/>.</param>
+/// <param name="Time">Where arrivals, reads and timeouts take their time from; <see langword="null"/>: the system's (tests pass a fake one).</param>
 internal sealed record ReceiveOptions(
     Func<uint> OwnSsrc,
     Func<SocketAddress, bool> IsOwnAddress,
@@ -25,4 +26,5 @@ internal sealed record ReceiveOptions(
     RtcpSend? SendReport = null,
     Func<SocketAddress, bool>? IsPeerAddress = null,
     Security.SrtpSession? Srtp = null,
-    Func<uint>? ReportSsrc = null);
+    Func<uint>? ReportSsrc = null,
+    TimeProvider? Time = null);
