@@ -16,16 +16,18 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
     public const string Help = """
           --profile default|low-latency
                                    low-latency: 2.5 ms frames, Opus restricted-lowdelay (2.5 ms
-                                   lookahead instead of 6.5), one device period of playback queue
-                                   instead of two; other options still apply (default: default)
+                                   lookahead instead of 6.5) (with managed Opus also one device
+                                   period of playback queue instead of two); other options still
+                                   apply (default: default)
           --codec opus|pcm         payload format (default opus; pcm = L16, uncompressed)
           --frame-ms 2.5|5|10|20   audio per packet (default 10)
           --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
           --channels 1|2           mono or stereo (default 1)
-          --buffer-ms auto|N       jitter buffer delay: auto = follows the network (the delay 97 %
-                                   of recent packets needed), N = fixed at N ms, 0..1000 (default auto)
-          --buffer-min-ms N        lowest automatic delay, ms (default 0)
-          --buffer-max-ms N        highest automatic delay, ms (default 500)
+          --buffer-ms auto|N       jitter buffer delay: auto = follows the network and the reads (as
+                                   little as still had 99 % of recent packets in time), N = N ms kept
+                                   beyond what each read takes, 0..1000 (default auto)
+          --buffer-min-ms N        ms the automatic delay keeps beyond what the network needs (default 0)
+          --buffer-max-ms N        most ms the automatic delay keeps beyond a read (default 500)
           --opus-library auto|managed|native
                                    Opus implementation: native libopus (needs libopus.so: apt-get
                                    install libopus-dev) or Concentus's managed port; auto = native

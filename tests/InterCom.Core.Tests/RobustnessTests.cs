@@ -17,15 +17,15 @@ public sealed class RobustnessTests(Xunit.Abstractions.ITestOutputHelper output)
     private static readonly TimeSpan s_duration = TimeSpan.FromSeconds(12);
 
     [Theory]
-    //          profile                    concealed %   mean delay ms  SNR dB   (measured, 12 s: concealed, mean, SNR)
-    [InlineData("clean", 0, 2, 35, 28)]                 // 0.0, 20.5, 33.4
-    [InlineData("5% random loss", 2, 10, 40, 20)]       // 4.8, 21.1, 27.1
-    [InlineData("20% random loss", 13, 30, 45, 6)]      // 21.0, 26.5, 11.4
-    [InlineData("bursts of 3 (6% loss)", 2, 13, 40, 20)] // 6.9, 23.1, 28.4
-    [InlineData("10% reorder", 0, 3, 45, 28)]           // 0.0, 29.4, 33.5
-    [InlineData("5% duplication", 0, 2, 35, 28)]        // 0.0, 20.1, 33.4
-    [InlineData("40 ms ± 20 ms jitter", 0, 3, 90, 28)]  // 0.0, 59.0, 33.5
-    [InlineData("200 ppm drift", 0, 2, 40, 28)]         // 0.0, 20.0 (26.4 in a full run), 33.4
+    //          profile                    concealed %   mean delay ms  SNR dB   (measured over three 12 s runs: concealed, mean, SNR)
+    [InlineData("clean", 0, 2, 35, 28)]                 // 0.0-0.5, 11-20, 33.0-33.4
+    [InlineData("5% random loss", 2, 10, 40, 17)]       // 4.7, 12, 21.1 (the sender lowers its bitrate on the reported loss)
+    [InlineData("20% random loss", 13, 30, 45, 6)]      // 19.3-19.9, 13-18, 10.9-11.1
+    [InlineData("bursts of 3 (6% loss)", 2, 13, 40, 17)] // 4.9-5.0, 18-21, 22.2-23.5
+    [InlineData("10% reorder", 0, 3, 45, 28)]           // 0.0-0.2, 20-30, 33.1-33.4
+    [InlineData("5% duplication", 0, 2, 35, 28)]        // 0.0-0.1, 11-21, 33.3-33.5
+    [InlineData("40 ms ± 20 ms jitter", 0, 3, 90, 28)]  // 0.0-0.2, 35-36, 32.9-33.4
+    [InlineData("200 ppm drift", 0, 2, 40, 28)]         // 0.0, 11-24, 33.4-33.5
     public async Task Profile_through_the_relay_stays_within_its_bounds(string name, double minConcealed, double maxConcealed, double maxMeanDelay, double minSnr)
     {
         RobustnessProfile profile = RobustnessProfile.Named(name);

@@ -13,7 +13,7 @@ namespace InterCom.Core.Diagnostics;
 /// <param name="FramesConcealed">Frames synthesized (Opus PLC, PCM fade) because their packet was missing at playout time.</param>
 /// <param name="FramesDiscarded">Packets discarded unplayed because the delay stayed far (200 ms) above the target, e.g. a burst after a stall.</param>
 /// <param name="JitterMs">Interarrival jitter (RFC 3550 section 6.4.1), milliseconds.</param>
-/// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point, milliseconds (smoothed).</param>
+/// <param name="PlayoutDelayMs">Audio queued for this sender ahead of the playout point when it is read, what each read takes included (a frame, or a device period when the device pulls), milliseconds (smoothed).</param>
 /// <param name="HasLeft">Whether the sender has left (BYE, silence past the timeout, or removed): these are its final counters.</param>
 public sealed record PeerStatistics(
     IPEndPoint EndPoint,
@@ -35,7 +35,7 @@ public sealed record PeerStatistics(
     /// <summary>Frames the buffer produced while playing: decoded, rebuilt from FEC, or concealed (the base for a concealed percentage).</summary>
     public long FramesPlayed { get; init; }
 
-    /// <summary>The delay the buffer is steering toward now, milliseconds (the adaptive estimate, or the fixed target).</summary>
+    /// <summary>The audio beyond each read that the buffer is steering to now, milliseconds (adaptive: what the last packets' spares allow; fixed: <see cref="Jitter.JitterBufferOptions.TargetDelay"/>).</summary>
     public double TargetDelayMs { get; init; }
 
     /// <summary>Audio inserted by time-stretching to raise the delay, milliseconds in all.</summary>

@@ -20,7 +20,7 @@ public sealed record ProcessHostOptions
     /// <summary>JACK client name stem: the workers are NAME-ces and NAME-rdp; default <see langword="null"/> (PortAudio's own name).</summary>
     public string? JackClientName { get; init; }
 
-    /// <summary>Device periods the receiving worker keeps queued for playback (<see cref="Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>); default 2.</summary>
+    /// <summary>Device periods the receiving worker keeps queued for playback when a thread feeds the device (managed Opus; <see cref="Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>); default 2.</summary>
     public int PlaybackQueuePeriods { get; init; } = 2;
 
     /// <summary>Default <see cref="StartTimeout"/>: 20 s (a cold start of the runtime on a busy machine).</summary>

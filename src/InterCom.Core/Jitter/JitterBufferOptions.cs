@@ -13,12 +13,15 @@ public sealed record JitterBufferOptions
     public const int DefaultMaxConcealedRun = 3;
 
     /// <summary>
-    /// Whether the delay follows the network (default): the target becomes the delay that 97 % of
-    /// recent packets needed, plus a frame (over a window of half a second and one of ten seconds,
-    /// the higher wins: up fast, down slowly), within <see cref="MinDelay"/> and <see cref="MaxDelay"/>.
-    /// When <see langword="false"/>, the target stays <see cref="TargetDelay"/>. Either way the
-    /// buffer reaches its target by time-stretching the audio a pitch period at a time (no jumps),
-    /// which also absorbs clock drift between sender and receiver.
+    /// Whether the delay follows the network (default): the buffer measures, for each packet, how much
+    /// audio was queued ahead of it at the first read that could use it, and keeps the delay as low as
+    /// still had all but 1 % of recent packets in time (over half a second and, around the median of
+    /// its moment, over ten seconds, the lower wins: up within a packet or two, down slowly), plus
+    /// <see cref="MinDelay"/>. Measured at the reads, it also sees how the sender's bursts line up with
+    /// the reader's periods (two ends on one audio clock play with the least delay their framing
+    /// allows). When <see langword="false"/>, the audio kept beyond each read stays
+    /// <see cref="TargetDelay"/>. Either way the buffer gets there by time-stretching the audio a
+    /// pitch period at a time (no jumps), which also absorbs clock drift between sender and receiver.
     /// </summary>
     public bool Adaptive { get; init; } = true;
 
@@ -31,16 +34,20 @@ public sealed record JitterBufferOptions
     public bool TimeStretching { get; init; } = true;
 
     /// <summary>
-    /// The delay a talkspurt's first packet waits before it is played: the room to absorb jitter and
-    /// reordering. Fixed (<see cref="Adaptive"/> off), or the starting point until the first two
-    /// seconds of packets are measured. Default <see cref="DefaultTargetDelay"/>; 0 to 1 s.
+    /// The audio kept queued beyond what each read takes: the room to absorb jitter and reordering
+    /// (a talkspurt's first packet waits this long before it is played). Fixed (<see cref="Adaptive"/>
+    /// off), or the starting point until the first two seconds of packets are measured. Default
+    /// <see cref="DefaultTargetDelay"/>; 0 to 1 s.
     /// </summary>
     public TimeSpan TargetDelay { get; init; } = DefaultTargetDelay;
 
-    /// <summary>The lowest adaptive target (default 0: as low as the network allows).</summary>
+    /// <summary>
+    /// Adaptive: the delay kept beyond what the network needs, a margin against what the last
+    /// seconds did not show (default 0: as low as the network allows).
+    /// </summary>
     public TimeSpan MinDelay { get; init; } = TimeSpan.Zero;
 
-    /// <summary>The highest adaptive target (default <see cref="DefaultMaxDelay"/>; at most 1 s).</summary>
+    /// <summary>Adaptive: the most audio kept beyond each read, however late packets come (default <see cref="DefaultMaxDelay"/>; at most 1 s).</summary>
     public TimeSpan MaxDelay { get; init; } = DefaultMaxDelay;
 
     /// <summary>

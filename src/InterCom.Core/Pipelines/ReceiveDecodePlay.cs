@@ -34,7 +34,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
     private readonly ConcurrentDictionary<IPEndPoint, bool> _muted = new();
     private readonly Lock _sendersGate = new();
     private readonly CancellationTokenSource _stop = new();
-    private JitterBuffer[] _senders = [];                 // published to the playout thread
+    private JitterBuffer[] _senders = [];                 // published to the reading side (playout thread or device callback)
     private SocketAddress[] _ignored = [];                // removed peers' addresses
     private PeerStatistics[] _departed = [];              // final counters of senders that left, newest last
     private const int MaxDeparted = 64;

@@ -29,7 +29,7 @@ internal enum SrtpResult
 /// </summary>
 /// <remarks>
 /// Threads: <see cref="ProtectRtp"/> from the one sending thread; <see cref="ProtectRtcp"/> from any
-/// (serialised inside: reports come from the encoding and the playout threads);
+/// (serialised inside: reports come from the encoding and the report threads);
 /// <see cref="UnprotectRtp"/> and <see cref="UnprotectRtcp"/> from the one receive thread. Nothing is
 /// allocated per packet except for a packet that fails to authenticate (the exception AesGcm throws).
 /// </remarks>
