@@ -237,10 +237,10 @@ public sealed unsafe class PortAudioStream : IDisposable
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int OnAudio(void* input, void* output, CULong frameCount, void* timeInfo, CULong statusFlags, void* userData)
     {
+        var state = Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!);
+        int samples = (int)frameCount.Value * state.Channels;
         try
         {
-            var state = Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!);
-            int samples = (int)frameCount.Value * state.Channels;
             if (state.Probe is { } probe)
             {
                 probe.Process((float*)input, (float*)output, (int)frameCount.Value, state.Channels);
@@ -288,7 +288,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         {
             if (output is not null)
             {
-                new Span<float>(output, (int)frameCount.Value * Unsafe.As<CallbackState>(GCHandle.FromIntPtr((IntPtr)userData).Target!).Channels).Clear();
+                new Span<float>(output, samples).Clear(); // silence, not whatever a renderer left half-written
             }
 
             return paContinue; // An exception escaping a native callback kills the process.
