@@ -114,4 +114,25 @@ public sealed class EndToEndTests
         Assert.Same(disposed, await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(10))));
         await disposed;
     }
+
+    [Fact]
+    public async Task A_sending_only_session_whose_output_nobody_reads_still_reports_what_it_receives()
+    {
+        // The receiver reports (and with them the sender's rate control) do not depend on anyone reading
+        // the receiving side's output: they used to run on the playout thread, which waits for that reader.
+        await using var listener = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
+        await using var talker = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [listener.LocalEndPoint] });
+        listener.AddPeer(talker.LocalEndPoint);
+        listener.Start(source: null, sink: null); // nobody reads its Output
+        talker.Start(new ToneSource(440, talker.Format), sink: null);
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (talker.GetFlowControl().Rdp.ReportsReceived < 3 && waited.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(talker.GetFlowControl().Rdp.ReportsReceived >= 3, $"{talker.GetFlowControl().Rdp.ReportsReceived} receiver reports reached the talker in {waited.Elapsed.TotalSeconds:F0} s");
+        Assert.True(talker.GetStatistics().RoundTripMs > 0, "the reports carried the talker's sender reports back: a round-trip time");
+    }
 }
