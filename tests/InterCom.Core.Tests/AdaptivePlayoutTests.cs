@@ -127,6 +127,39 @@ public sealed class AdaptivePlayoutTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.True(snr > 30, $"segmental SNR {snr:F1} dB");
     }
 
+    /// <summary>
+    /// A voice or a tone can only be stretched by whole periods: when the buffer is less than a
+    /// period above its target, it waits rather than cut a period in two. (500 Hz: a 96-sample period;
+    /// a receiver clock 500 ppm slow fills the buffer by a little at a time, so the excess passes
+    /// through every size below a period on its way.)
+    /// </summary>
+    [Fact]
+    public void Stretching_never_cuts_a_tone_mid_period_however_small_the_excess()
+    {
+        var recording = new float[48_000 * 60];
+        using var call = new VirtualCall(AudioCodec.Pcm, new JitterBufferOptions(), source: new Audio.ToneSource(500, Audio.AudioFormat.Mono48k))
+        {
+            ReceiverPpm = -500,
+            ReadSamples = 256, // a device's period: the excess takes any size, not only whole frames
+            Recording = recording,
+        };
+
+        call.Run(TimeSpan.FromSeconds(60));
+        PeerStatistics stats = call.Statistics;
+        double snr = ToneMeter.SegmentalSnr(recording.AsSpan(48_000 * 3, 48_000 * 56), 500); // the reader, slower, does not fill the last 30 ms
+        double weakest = double.MaxValue; // the tone's level in the weakest 5 ms window: a cut mid-period dips it
+        for (int i = 48_000 * 3; i + 240 <= 48_000 * 59; i += 240)
+        {
+            weakest = Math.Min(weakest, SignalAnalysis.ToneAmplitude(recording.AsSpan(i, 240), 500));
+        }
+
+        output.WriteLine($"segmental SNR {snr:F1} dB; weakest window {weakest / Audio.ToneSource.DefaultAmplitude:F3} of the level; expanded {stats.ExpandedMs:F1} ms, shortened {stats.ShortenedMs:F1} ms, concealed {stats.FramesConcealed}");
+        Assert.True(stats.ShortenedMs > 40 + 20, "the buffer followed the drift (30 ms in the minute) besides its first 40 ms");
+        Assert.Equal(0, stats.FramesConcealed);
+        Assert.True(weakest > 0.9 * Audio.ToneSource.DefaultAmplitude, $"a 5 ms window at {weakest / Audio.ToneSource.DefaultAmplitude:F2} of the level: a stretch cut the tone mid-period"); // measured 0.34 when a stretch could be forced within a shorter excess
+        Assert.True(snr > 38, $"segmental SNR {snr:F1} dB");
+    }
+
     [Fact]
     public void A_lasting_shift_of_the_whole_stream_is_not_taken_for_jitter()
     {

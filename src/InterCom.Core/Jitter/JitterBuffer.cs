@@ -547,11 +547,11 @@ internal sealed class JitterBuffer : IDisposable
     }
 
     /// <summary>
-    /// Just after a frame was decoded: moves the delay toward the target by time-stretching. More
-    /// than a pitch period (2.5 ms) above it, one pitch period of the decoded audio is removed, never
-    /// more than the excess; below it (adaptive: some reads found too little; fixed: more than 2.5 ms
-    /// under), one is inserted. Then at least three times that much audio plays before the next
-    /// change (at most ±25 % speed, no audible jumps).
+    /// Just after a frame was decoded: moves the delay toward the target by time-stretching. At least
+    /// the shortest period (1.25 ms) above it, one pitch period of the decoded audio is removed, never
+    /// more than the excess; below it (adaptive: the spare fell under <see cref="JitterBufferOptions.MinDelay"/>;
+    /// fixed: more than 1.25 ms under), one is inserted. Then at least three times that much audio
+    /// plays before the next change (at most ±25 % speed, no audible jumps).
     /// </summary>
     private void FollowTarget()
     {
@@ -562,20 +562,34 @@ internal sealed class JitterBuffer : IDisposable
             return;
         }
 
+        // A stretch takes at most what is wanted: shortening never more than the excess, lengthening
+        // no more than the shortfall if a similar stretch that short exists, else a whole period of
+        // the audio's own (a tone or a voice: more than the shortfall, never a period cut in two).
+        // After ten attempts that found nothing similar the stretch is forced (noise), unless the
+        // audio does have a period, only a longer one than the excess: that waits for the excess to
+        // grow to it.
+        int longest = shorten ? (int)Math.Min(_excess, TimeStretcher.MaxLag) : (int)Math.Clamp(-_excess, TimeStretcher.MinLag, TimeStretcher.MaxLag);
         bool force = _unalikeAttempts >= UnalikeAttemptsBeforeForce;
+        DecodeAhead(2 * (force || !shorten ? TimeStretcher.MaxLag : longest));
+        if (force && longest < TimeStretcher.MaxLag)
+        {
+            force = !TimeStretcher.HasPeriod(_decoded.AsSpan(0, _decodedCount), _channels);
+        }
+
         int changed;
         if (shorten)
         {
-            int longest = (int)Math.Min(_excess, TimeStretcher.MaxLag);
-            DecodeAhead(2 * longest);
             changed = -TimeStretcher.Shorten(_decoded.AsSpan(0, _decodedCount), _channels, force, longest);
             _shortenedSamples -= changed;
         }
         else
         {
-            int longest = (int)Math.Clamp(-_excess, TimeStretcher.MinLag, TimeStretcher.MaxLag);
-            DecodeAhead(2 * longest);
             changed = TimeStretcher.Lengthen(_decoded, _decodedCount, _channels, force, longest);
+            if (changed == 0 && longest < TimeStretcher.MaxLag)
+            {
+                changed = TimeStretcher.Lengthen(_decoded, _decodedCount, _channels, force: false, TimeStretcher.MaxLag);
+            }
+
             _expandedSamples += changed;
         }
 

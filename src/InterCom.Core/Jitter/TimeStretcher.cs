@@ -64,6 +64,14 @@ internal static class TimeStretcher
     }
 
     /// <summary>
+    /// Whether <paramref name="samples"/> has a period in [<see cref="MinLag"/>, <see cref="MaxLag"/>]
+    /// (a voice, a tone) or is near silence: then only a whole period may be cut or repeated, and a
+    /// forced stretch within a shorter range would cut it mid-period.
+    /// </summary>
+    public static bool HasPeriod(ReadOnlySpan<float> samples, int channels)
+        => FindPeriod(samples, channels, samples.Length / channels, force: false, MaxLag) != 0;
+
+    /// <summary>
     /// The lag in [<see cref="MinLag"/>, min(<paramref name="longest"/>, <see cref="MaxLag"/>, frames / 2)]
     /// whose two adjacent stretches are most alike, or 0 when none is alike enough (unless forced or near silence).
     /// </summary>
