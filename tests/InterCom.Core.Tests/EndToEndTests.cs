@@ -37,20 +37,29 @@ public sealed class EndToEndTests
 
         var a = new VoiceSession(options);
         var b = new VoiceSession(options);
+        TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+        int gen2Before = GC.CollectionCount(2);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        double elapsed;
+        double started = 0, waited = 0, stoppedA, elapsed;
+        string machine = ""; // for a failure's message: what else held the process up
+
         try
         {
             a.Sender.AddPeer(b.LocalEndPoint);
             b.Sender.AddPeer(a.LocalEndPoint);
             a.Start(new ToneSource(440, a.Format), new WavFileSink(wavA, a.Format, WavSampleFormat.Float32));
             b.Start(new ToneSource(660, b.Format), new WavFileSink(wavB, b.Format, WavSampleFormat.Float32));
+            started = clock.Elapsed.TotalMilliseconds;
             await Task.Delay(TimeSpan.FromSeconds(2));
+            waited = clock.Elapsed.TotalMilliseconds;
+            machine = $"thread pool {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} items waiting";
         }
         finally
         {
             // Both senders first, so that neither sends to a socket the other has already closed.
             await a.Sender.StopAsync();
+            stoppedA = clock.Elapsed.TotalMilliseconds;
+            machine += $" (after A stopped: {ThreadPool.ThreadCount}, {ThreadPool.PendingWorkItemCount}); GC pauses {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms, {GC.CollectionCount(2) - gen2Before} full collections";
             await b.Sender.StopAsync();
             elapsed = clock.Elapsed.TotalMilliseconds; // how long they sent: awaits may come back late on a busy machine
             await a.DisposeAsync();
@@ -70,7 +79,10 @@ public sealed class EndToEndTests
         {
             var peer = Assert.Single(receiver.Peers);
             Assert.True(peer.HasLeft); // the other side's BYE, sent when its sender stopped, ended its stream
-            Assert.InRange(peer.PacketsReceived * frameMs, elapsed - 500, elapsed + 50); // real-time audio for as long as the senders ran
+            // Real-time audio for as long as the senders ran.
+            Assert.True(
+                peer.PacketsReceived * frameMs >= elapsed - 500 && peer.PacketsReceived * frameMs <= elapsed + 50,
+                $"{peer.PacketsReceived} packets ({peer.PacketsReceived * frameMs:F0} ms) of {sender.PacketsSent} sent; started at {started:F0} ms, waited until {waited:F0}, A stopped at {stoppedA:F0}, B at {elapsed:F0}; lost {peer.PacketsLost}, late {peer.PacketsLate}; {machine}");
             Assert.Equal(0, peer.PacketsLost);
             Assert.Equal(0, peer.PacketsLate);
             Assert.Equal(0, peer.PacketsDuplicate);
