@@ -68,8 +68,8 @@ internal static class LatencyCommand
         string dir = Directory.CreateTempSubdirectory("intercom-latency-").FullName;
         try
         {
-            (LatencyMeasurement call, Core.FlowControl.FlowControlSnapshot receiver) = await MeasureCallAsync(args, jack, bursts, dir, error, cancellationToken).ConfigureAwait(false);
-            Budget budget = Budget.Of(settings, loop, receiver);
+            (LatencyMeasurement call, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs) = await MeasureCallAsync(args, jack, bursts, dir, error, cancellationToken).ConfigureAwait(false);
+            Budget budget = Budget.Of(settings, loop, receiver, bufferDelayMs);
             await output.WriteLineAsync(Report(loop, call, budget)).ConfigureAwait(false);
             if (jsonPath is not null)
             {
@@ -85,7 +85,7 @@ internal static class LatencyCommand
     }
 
     /// <summary>Starts the two call ends, waits for their JACK ports, wires the probe through them and measures.</summary>
-    private static async Task<(LatencyMeasurement Call, Core.FlowControl.FlowControlSnapshot Receiver)> MeasureCallAsync(Arguments args, AudioDevice jack, int bursts, string dir, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<(LatencyMeasurement Call, Core.FlowControl.FlowControlSnapshot Receiver, double BufferDelayMs)> MeasureCallAsync(Arguments args, AudioDevice jack, int bursts, string dir, TextWriter error, CancellationToken cancellationToken)
     {
         int portA = FreeUdpPort(), portB = FreeUdpPort();
         string[] passed = [.. CallSettings.Options.Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
@@ -108,16 +108,31 @@ internal static class LatencyCommand
             }
 
             await Task.Delay(4000, cancellationToken).ConfigureAwait(false); // the call settles: the buffer holds its 40 ms start for 2 s, then adapts
-            LatencyMeasurement call = await LatencyProbe.MeasureAsync(jack, _ =>
+
+            // What B's buffer held while the bursts went through: its published delay (once a second),
+            // sampled all along the probe and averaged, not read once after it (it may have moved since).
+            using var counters = Core.FlowControl.FlowControlCounters.Open(Core.FlowControl.FlowControlCounters.PathFor(session));
+            using var probing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task<double> bufferDelay = AverageDelayAsync(counters, probing.Token);
+            LatencyMeasurement call;
+            try
             {
-                Connect($"{Probe}:out_0", $"{Probe}-a:in_0");
-                Connect($"{Probe}-b:out_0", $"{Probe}:in_0");
-            }, bursts, cancellationToken: cancellationToken).ConfigureAwait(false);
+                call = await LatencyProbe.MeasureAsync(jack, _ =>
+                {
+                    Connect($"{Probe}:out_0", $"{Probe}-a:in_0");
+                    Connect($"{Probe}-b:out_0", $"{Probe}:in_0");
+                }, bursts, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await probing.CancelAsync().ConfigureAwait(false);
+            }
+
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"intercom latency: through the call {Ms(call.DelayFrames):F2} ms ({call.DelayFrames} frames)")).ConfigureAwait(false);
-            using var counters = Core.FlowControl.FlowControlCounters.Open(Core.FlowControl.FlowControlCounters.PathFor(session)); // what B's buffer held while the bursts went through
             Core.FlowControl.FlowControlSnapshot receiver = counters.Snapshot();
+            double delayMs = await bufferDelay.ConfigureAwait(false);
             await Task.WhenAll(a.WaitForExitAsync(cancellationToken), b.WaitForExitAsync(cancellationToken)).ConfigureAwait(false);
-            return (call, receiver);
+            return (call, receiver, delayMs);
         }
         finally
         {
@@ -238,6 +253,29 @@ internal static class LatencyCommand
         }
     }
 
+    /// <summary>The receiving end's published playout delay, sampled every 100 ms until cancelled, averaged (ms).</summary>
+    private static async Task<double> AverageDelayAsync(Core.FlowControl.FlowControlCounters counters, CancellationToken cancellationToken)
+    {
+        double sum = 0;
+        int count = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            do
+            {
+                sum += counters.Snapshot().Rdp.PlayoutDelayMicros / 1000.0;
+                count++;
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // The probe is done.
+        }
+
+        return sum / count;
+    }
+
     private static int FreeUdpPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -251,14 +289,14 @@ internal static class LatencyCommand
     /// crosses one period like a direct wire (sent in its period, played from the next); the frame a
     /// period boundary cuts waits for the period after it, up to <c>frame − gcd(frame, period)</c>, and
     /// the buffer must hold that back for every sample alike; then the lookahead; then the jitter
-    /// buffer's spare beyond what the framing needs (B's published delay, the queue at its reads, less
+    /// buffer's spare beyond what the framing needs (B's published delay averaged over the probe, the queue at its reads, less
     /// a period and half that framing); the network only beyond the period it travels within.
     /// Pushed playback (managed Opus: a thread feeds the device's ring): half a period of capture
     /// alignment and the whole frame, the buffer's delay beyond the frame, the periods queued.
     /// </summary>
     private sealed record Budget(IReadOnlyList<(string Stage, double Ms)> Stages)
     {
-        public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver)
+        public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs)
         {
             static double Ms(double samples) => samples * 1000.0 / 48_000;
             int period = wire.PeriodFrames, frame = settings.Codec.FrameSamples;
@@ -269,7 +307,7 @@ internal static class LatencyCommand
                 lookahead = Ms(encoder.Lookahead);
             }
 
-            double delay = receiver.Rdp.PlayoutDelayMicros / 1000.0; // the queue at B's reads, what each read takes included
+            double delay = bufferDelayMs; // the queue at B's reads, what each read takes included
             double network = receiver.Rdp.RoundTripMicros / 2000.0;
             if (AudioCodecFactory.DecodesWithoutAllocating(settings.Codec))
             {
