@@ -40,6 +40,50 @@ public sealed class FlowControlTests
     }
 
     [Fact]
+    public void A_block_being_created_is_never_seen_without_its_header()
+    {
+        // Another process (intercom stats, a test waiting for a call's SSRC) opens the file as soon as it
+        // exists: it must find a whole block or none, never a file the creator has not written yet.
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-fc-").FullName, "s.counters");
+        using var stop = new CancellationTokenSource();
+        int created = 0;
+        var creator = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var block = FlowControlCounters.Create(path);
+                created++;
+            }
+        });
+        creator.Start();
+        int opened = 0;
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(1))
+            {
+                try
+                {
+                    using var block = FlowControlCounters.Open(path);
+                    opened++;
+                }
+                catch (FileNotFoundException)
+                {
+                    // Not created yet.
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            creator.Join();
+        }
+
+        Assert.True(opened > 100 && created > 100, $"{opened} opened, {created} created");
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // nothing else left behind
+    }
+
+    [Fact]
     public void A_second_mapping_of_the_file_sees_what_the_first_publishes()
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-fc-").FullName, "s.counters");

@@ -60,15 +60,40 @@ public sealed unsafe class FlowControlCounters : IDisposable
         return counters;
     }
 
-    /// <summary>Creates (or resets) the block in <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Creates the block in <paramref name="path"/>, replacing any file there. The block is written under
+    /// a temporary name and renamed into place: another process opening the path finds a whole block or
+    /// none, and one that still maps a replaced file keeps reading that file (never one cut short under it).
+    /// </summary>
     /// <exception cref="IOException">The file cannot be created.</exception>
     public static FlowControlCounters Create(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Create, null, Size, MemoryMappedFileAccess.ReadWrite);
-        var counters = new FlowControlCounters(file, path);
-        counters.WriteHeader();
-        return counters;
+        string staging = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        MemoryMappedFile? file = null;
+        FlowControlCounters? counters = null;
+        try
+        {
+            file = MemoryMappedFile.CreateFromFile(staging, FileMode.CreateNew, null, Size, MemoryMappedFileAccess.ReadWrite);
+            counters = new FlowControlCounters(file, path);
+            counters.WriteHeader();
+            File.Move(staging, path, overwrite: true);
+            return counters;
+        }
+        catch
+        {
+            if (counters is not null)
+            {
+                counters.Dispose();
+            }
+            else
+            {
+                file?.Dispose();
+            }
+
+            File.Delete(staging);
+            throw;
+        }
     }
 
     /// <summary>Opens the block another process created in <paramref name="path"/>, checking its magic and version.</summary>
