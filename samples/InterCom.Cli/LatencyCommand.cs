@@ -218,7 +218,7 @@ internal static class LatencyCommand
         await File.WriteAllBytesAsync(path, stream.ToArray()).ConfigureAwait(false);
     }
 
-    private static double Ms(int frames) => frames * 1000.0 / 48_000;
+    private static double Ms(double frames) => frames * 1000.0 / 48_000;
 
     private static void Connect(string from, string to)
     {
@@ -298,7 +298,6 @@ internal static class LatencyCommand
     {
         public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs)
         {
-            static double Ms(double samples) => samples * 1000.0 / 48_000;
             int period = wire.PeriodFrames, frame = settings.Codec.FrameSamples;
             double lookahead = 0;
             if (settings.Codec.Codec == AudioCodec.Opus)

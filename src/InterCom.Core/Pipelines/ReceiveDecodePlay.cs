@@ -39,7 +39,6 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
     private PeerStatistics[] _departed = [];              // final counters of senders that left, newest last
     private const int MaxDeparted = 64;
     private IAudioSink? _sink;
-    private IRenderedSink? _renderedSink;                 // the device pulls the mix on its callback
     private Thread? _playoutThread;
     private Thread? _reportThread;
     private readonly TaskCompletionSource _playoutEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -148,7 +147,6 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
             {
                 // The device's callback pulls each period from the jitter buffers: nothing is queued
                 // between them and the device.
-                _renderedSink = rendered;
                 _pipe.Writer.Complete();
                 rendered.Attach(this);
                 PipelineLog.PlaybackPulled(_logger);
@@ -245,7 +243,7 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
     public async Task StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _renderedSink?.Detach();
+        (_sink as IRenderedSink)?.Detach(); // nothing to undo when a thread fed the device
         _pipe.Writer.CancelPendingFlush(); // a playout thread waiting for an application that stopped reading Output
         if (_playoutThread is not null)
         {
