@@ -12,9 +12,12 @@ namespace InterCom.Core.Devices;
 public static unsafe class PortAudioHost
 {
     private static readonly Lock s_gate = new();
-    private static int s_references;
+    private static PortAudioLibrary? s_current;               // the instance new streams and listings use
+    private static readonly Dictionary<PortAudioLibrary, int> s_references = [];
+    private static readonly HashSet<PortAudioLibrary> s_abandoned = [];
     private static string? s_jackClientName;
     private static IntPtr s_jackClientNameUtf8;
+    private static string? s_jackClientNameUtf8For;
 
     /// <summary>
     /// The JACK client name PortAudio registers under (its ports are then <c>NAME:in_0</c>,
@@ -29,7 +32,7 @@ public static unsafe class PortAudioHost
         {
             lock (s_gate)
             {
-                if (s_references > 0 && value != s_jackClientName)
+                if (s_current is { } current && s_references.GetValueOrDefault(current) > 0 && value != s_jackClientName)
                 {
                     throw new InvalidOperationException("The JACK client name can only be changed while no PortAudio stream is open.");
                 }
@@ -40,8 +43,9 @@ public static unsafe class PortAudioHost
     }
 
     /// <summary>
-    /// Whether libasound's "ALSA lib ..." messages, printed while PortAudio probes ALSA devices, are
-    /// dropped; default <see langword="true"/>. Set before the first PortAudio use to keep them.
+    /// Whether libasound's "ALSA lib ..." messages, printed while PortAudio probes ALSA devices, and
+    /// libjack's, printed while a JACK server is away, are dropped; default <see langword="true"/>. Set
+    /// before the first PortAudio use to keep them.
     /// </summary>
     public static bool SilenceAlsaMessages { get; set; } = true;
 
@@ -49,25 +53,21 @@ public static unsafe class PortAudioHost
     /// <exception cref="PlatformNotSupportedException">PortAudio is not installed; the message names the package.</exception>
     public static string VersionText
     {
-        get
-        {
-            Interop.Interop.PortAudio.EnsureLoaded();
-            return Utf8(Pa_GetVersionText()) ?? string.Empty;
-        }
+        get => PortAudioLibrary.System.VersionText;
     }
 
     /// <summary>Lists every device of every host API.</summary>
     /// <exception cref="PlatformNotSupportedException">PortAudio is not installed; the message names the package.</exception>
     public static IReadOnlyList<AudioDevice> GetDevices()
     {
-        Acquire();
+        PortAudioLibrary library = Acquire();
         try
         {
-            return ListDevices();
+            return ListDevices(library);
         }
         finally
         {
-            Release();
+            Release(library);
         }
     }
 
@@ -132,76 +132,95 @@ public static unsafe class PortAudioHost
         return found;
     }
 
-    internal static void Acquire()
+    /// <summary>Initializes the current instance if no one uses it yet, and counts one more user of it.</summary>
+    internal static PortAudioLibrary Acquire()
     {
         lock (s_gate)
         {
-            if (s_references == 0)
+            PortAudioLibrary library = s_current ??= s_abandoned.Count == 0 ? PortAudioLibrary.System : PortAudioLibrary.LoadFreshCopy();
+            int references = s_references.GetValueOrDefault(library);
+            if (references == 0)
             {
-                Interop.Interop.PortAudio.EnsureLoaded();
                 if (SilenceAlsaMessages)
                 {
                     Interop.Interop.Alsa.SilenceErrorMessages();
+                    Interop.Interop.Jack.SilenceMessages();
                 }
 
-                SetJackClientName();
-                PortAudioException.ThrowIfError(Pa_Initialize(), "Pa_Initialize");
+                SetJackClientName(library);
+                PortAudioException.ThrowIfError(library.Initialize(), "Pa_Initialize");
             }
 
-            s_references++;
+            s_references[library] = references + 1;
+            return library;
         }
     }
 
-    internal static void Release()
+    /// <summary>One user fewer; the last one terminates the instance, unless it was abandoned (terminating it would wait as its stream did).</summary>
+    internal static void Release(PortAudioLibrary library)
     {
         lock (s_gate)
         {
-            if (--s_references == 0)
+            int references = s_references.GetValueOrDefault(library) - 1;
+            s_references[library] = references;
+            if (references == 0 && !s_abandoned.Contains(library))
             {
-                _ = Pa_Terminate();
+                _ = library.Terminate();
             }
         }
     }
 
-    private static void SetJackClientName()
+    /// <summary>
+    /// Gives up on an instance whose stream would not close in time: it is never called again by new
+    /// streams, never terminated, and the next <see cref="Acquire"/> loads a fresh copy of the library.
+    /// Streams still open on it keep working with it.
+    /// </summary>
+    internal static void Abandon(PortAudioLibrary library)
     {
-        if (s_jackClientName is null)
+        lock (s_gate)
         {
-            return;
-        }
-
-        var setName = TryGetJackSetClientName();
-        if (setName is null)
-        {
-            return; // PortAudio built without JACK: nothing to name.
-        }
-
-        // PortAudio keeps the pointer, not a copy: the string must outlive the initialization.
-        IntPtr old = s_jackClientNameUtf8;
-        s_jackClientNameUtf8 = Marshal.StringToCoTaskMemUTF8(s_jackClientName);
-        PortAudioException.ThrowIfError(setName((byte*)s_jackClientNameUtf8), "PaJack_SetClientName");
-        if (old != IntPtr.Zero)
-        {
-            Marshal.FreeCoTaskMem(old);
+            s_abandoned.Add(library);
+            if (s_current == library)
+            {
+                s_current = null;
+            }
         }
     }
 
-    private static List<AudioDevice> ListDevices()
+    private static void SetJackClientName(PortAudioLibrary library)
     {
-        int count = Pa_GetDeviceCount();
+        if (s_jackClientName is null || !library.HasJack)
+        {
+            return; // nothing to name, or PortAudio built without JACK
+        }
+
+        // PortAudio keeps the pointer, not a copy, and an abandoned instance may still hold an older one:
+        // a name's bytes are never freed (a few bytes per name ever set).
+        if (s_jackClientNameUtf8For != s_jackClientName)
+        {
+            s_jackClientNameUtf8 = Marshal.StringToCoTaskMemUTF8(s_jackClientName);
+            s_jackClientNameUtf8For = s_jackClientName;
+        }
+
+        PortAudioException.ThrowIfError(library.JackSetClientName((byte*)s_jackClientNameUtf8), "PaJack_SetClientName");
+    }
+
+    private static List<AudioDevice> ListDevices(PortAudioLibrary library)
+    {
+        int count = library.GetDeviceCount();
         PortAudioException.ThrowIfError(count, "Pa_GetDeviceCount");
-        int defaultIn = Pa_GetDefaultInputDevice();
-        int defaultOut = Pa_GetDefaultOutputDevice();
+        int defaultIn = library.GetDefaultInputDevice();
+        int defaultOut = library.GetDefaultOutputDevice();
         var devices = new List<AudioDevice>(count);
         for (int i = 0; i < count; i++)
         {
-            PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+            PaDeviceInfo* info = library.GetDeviceInfo(i);
             if (info is null)
             {
                 continue;
             }
 
-            PaHostApiInfo* api = Pa_GetHostApiInfo(info->hostApi);
+            PaHostApiInfo* api = library.GetHostApiInfo(info->hostApi);
             devices.Add(new AudioDevice(
                 i,
                 Utf8(info->name) ?? $"device {i}",

@@ -16,18 +16,23 @@ namespace InterCom.Core.Devices;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "PortAudio's own name for it (PaStream).")]
 public sealed unsafe class PortAudioStream : IDisposable
 {
+    /// <summary>How long closing may take before the stream and its PortAudio instance are abandoned: 500 ms.</summary>
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromMilliseconds(500);
+
     private readonly CallbackState _state;
+    private readonly PortAudioLibrary _library;
     private readonly PaStreamHandle _handle;
     private GCHandle _self;
     private int _disposed;
 
-    private PortAudioStream(PortAudioStreamOptions options, CallbackState state, PaStreamHandle handle, GCHandle self)
+    private PortAudioStream(PortAudioStreamOptions options, CallbackState state, PortAudioLibrary library, PaStreamHandle handle, GCHandle self)
     {
         Options = options;
         _state = state;
+        _library = library;
         _handle = handle;
         _self = self;
-        PaStreamInfo* info = Pa_GetStreamInfo(handle);
+        PaStreamInfo* info = library.GetStreamInfo(handle);
         InputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->inputLatency);
         OutputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->outputLatency);
         if (options.InputDevice is not null)
@@ -138,7 +143,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             Probe = probe,
         };
 
-        PortAudioHost.Acquire();
+        PortAudioLibrary library = PortAudioHost.Acquire();
         GCHandle self = GCHandle.Alloc(state);
         try
         {
@@ -147,10 +152,10 @@ public sealed unsafe class PortAudioStream : IDisposable
             PaStreamParameters* inputPtr = options.InputDevice is null ? null : &input;
             PaStreamParameters* outputPtr = options.OutputDevice is null ? null : &output;
             string devices = string.Join(" + ", new[] { options.InputDevice, options.OutputDevice }.Where(d => d is not null).Distinct());
-            int supported = Pa_IsFormatSupported(inputPtr, outputPtr, options.Format.SampleRate);
+            int supported = library.IsFormatSupported(inputPtr, outputPtr, options.Format.SampleRate);
             PortAudioException.ThrowIfError(supported, "Pa_IsFormatSupported", $"{devices} does not support {options.Format}");
-            int error = Pa_OpenStream(
-                out PaStreamHandle handle,
+            int error = library.OpenStream(
+                out PaStreamHandle? handle,
                 inputPtr,
                 outputPtr,
                 options.Format.SampleRate,
@@ -158,18 +163,13 @@ public sealed unsafe class PortAudioStream : IDisposable
                 new CULong((nuint)(paClipOff | paDitherOff)),
                 &OnAudio,
                 (void*)GCHandle.ToIntPtr(self));
-            if (error < 0)
-            {
-                handle.SetHandleAsInvalid();
-                PortAudioException.ThrowIfError(error, "Pa_OpenStream", $"cannot open {devices} at {options.Format}");
-            }
-
-            return new PortAudioStream(options, state, handle, self);
+            PortAudioException.ThrowIfError(error, "Pa_OpenStream", $"cannot open {devices} at {options.Format}");
+            return new PortAudioStream(options, state, library, handle!, self);
         }
         catch
         {
             self.Free();
-            PortAudioHost.Release();
+            PortAudioHost.Release(library);
             throw;
         }
     }
@@ -179,7 +179,7 @@ public sealed unsafe class PortAudioStream : IDisposable
     public void Start()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        PortAudioException.ThrowIfError(Pa_StartStream(_handle), "Pa_StartStream");
+        PortAudioException.ThrowIfError(_library.StartStream(_handle), "Pa_StartStream");
         if (Interlocked.Exchange(ref _gcEntered, 1) == 0)
         {
             Diagnostics.RealTimeGc.Enter();
@@ -188,23 +188,58 @@ public sealed unsafe class PortAudioStream : IDisposable
 
     private int _gcEntered;
 
-    /// <summary>Stops the callbacks (waits for buffered output to play) and closes the stream.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Whether the stream still runs: PortAudio says it is active (a stream stops by itself when its
+    /// device or audio server goes away). Callbacks that stop coming are the other sign; see <see cref="Callbacks"/>.
+    /// </summary>
+    public bool IsActive => Volatile.Read(ref _disposed) == 0 && _library.IsStreamActive(_handle) == 1;
+
+    /// <summary>
+    /// Stops the callbacks and closes the stream. Never waits long: a close that has not ended within
+    /// 500 ms (a device or JACK server that has gone) is abandoned on its own thread, and the stream's
+    /// PortAudio instance with it (later streams use a fresh one).
+    /// </summary>
+    public void Dispose() => _ = Close(CloseTimeout);
+
+    /// <summary>As <see cref="Dispose"/>; returns whether the native stream was closed (false: abandoned).</summary>
+    internal bool Close(TimeSpan limit)
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return;
+            return true;
         }
 
         Volatile.Write(ref _state.Closed, 1);
-        _ = Pa_AbortStream(_handle);
-        _handle.Dispose();
-        _self.Free();
-        PortAudioHost.Release();
+        int abandoned = 0;
+        bool closed = BoundedCall.Run(
+            () =>
+            {
+                _ = _library.AbortStream(_handle);
+                if (Volatile.Read(ref abandoned) == 0)
+                {
+                    _handle.Dispose(); // Pa_CloseStream; never after a late abort: the instance is given up by then
+                }
+            },
+            limit,
+            "InterCom PortAudio close");
+        if (closed)
+        {
+            _self.Free();
+            PortAudioHost.Release(_library);
+        }
+        else
+        {
+            Volatile.Write(ref abandoned, 1);
+            _handle.SetHandleAsInvalid(); // its finalizer must not close it either
+            PortAudioHost.Abandon(_library); // the GCHandle stays: the native side may still call back
+        }
+
         if (Interlocked.Exchange(ref _gcEntered, 0) == 1)
         {
             Diagnostics.RealTimeGc.Exit();
         }
+
+        return closed;
     }
 
     private static void CheckChannels(AudioDevice? device, int channels, AudioDirection direction)

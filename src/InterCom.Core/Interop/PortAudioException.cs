@@ -34,7 +34,7 @@ public sealed class PortAudioException : Exception
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void Throw(int errorCode, string function, string? context)
     {
-        string text = Interop.PortAudio.ErrorText(errorCode);
+        string text = PortAudioLibrary.System.ErrorText(errorCode);
         string prefix = context is null ? string.Empty : context + ": ";
         throw new PortAudioException(errorCode, function, $"{prefix}{function} failed: {text} ({errorCode}).");
     }
