@@ -25,6 +25,11 @@ internal static class CallCommand
                                    DEVICE: an index or a name substring from 'intercom devices',
                                    optionally with its host API: jack:system, alsa:pulse
         {0}
+          --on-device-loss retry|fail
+                                   when an audio device stops by itself (unplugged, its JACK server
+                                   gone): retry = go on without it (sending silence) and reopen it
+                                   as soon as it is back; fail = end the call with exit code 1
+                                   (default retry)
           --duration SECONDS       stop after this long (default: until Ctrl+C)
           --stats-json FILE        write the final statistics to FILE as JSON
           --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
@@ -45,7 +50,8 @@ internal static class CallCommand
         Exit codes: 0 success, 1 runtime failure, 2 bad usage.
         """;
 
-    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", "key", "key-file", .. CallSettings.Options];
+    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", "key", "key-file", "on-device-loss", .. CallSettings.Options];
+    private static readonly Dictionary<string, DeviceLossPolicy> s_lossPolicies = new() { ["retry"] = DeviceLossPolicy.Retry, ["fail"] = DeviceLossPolicy.Fail };
     private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help", "processes"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -78,6 +84,7 @@ internal static class CallCommand
         }
 
         double? duration = args.Number("duration", 0.1, 1e7);
+        DeviceLossPolicy onDeviceLoss = args.Choice("on-device-loss", s_lossPolicies) ?? DeviceLossPolicy.Retry;
         string? statsPath = args.Single("stats-json");
         bool quiet = args.Has("quiet");
         using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
@@ -99,34 +106,52 @@ internal static class CallCommand
 
         if (args.Has("processes"))
         {
-            return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
+            return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), onDeviceLoss, duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
         }
 
-        using AudioEndpoints endpoints = AudioEndpoints.Open(input, outputSpec, settings.Format, new PortAudioStreamOptions { PlaybackQueuePeriods = settings.PlaybackQueuePeriods }, args.Single("client-name"));
+        using AudioEndpoints endpoints = AudioEndpoints.Open(
+            input, outputSpec, settings.Format, new PortAudioStreamOptions { PlaybackQueuePeriods = settings.PlaybackQueuePeriods }, args.Single("client-name"),
+            onDeviceLoss: onDeviceLoss, logger: loggerFactory.CreateLogger<AudioEndpoints>());
+        using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        endpoints.DeviceStateChanged += (_, state) =>
+        {
+            if (state == AudioDeviceState.Failed)
+            {
+                hold.Cancel(); // --on-device-loss fail: the call is over
+            }
+        };
         var session = new VoiceSession(sessionOptions);
         SessionStatistics final;
+        DeviceReport? device = null;
         try
         {
             await error.WriteLineAsync($"intercom: call on {session.LocalEndPoint} with {string.Join(", ", peers.Select(p => p.ToString()))}; " +
                 $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
                 $"in: {endpoints.InputDescription}, out: {endpoints.OutputDescription}. Ctrl+C to stop.").ConfigureAwait(false);
             session.Start(endpoints.Source, endpoints.Sink);
-            await HoldAsync(session, duration, quiet, error, cancellationToken).ConfigureAwait(false);
+            await HoldAsync(session, endpoints, duration, quiet, error, hold.Token).ConfigureAwait(false);
         }
         finally
         {
+            StopGuard.Arm(error); // whatever native code does from here on, the process ends
+            device = DeviceReport.Of(endpoints); // as the call ends: stopping closes the device
             await session.DisposeAsync().ConfigureAwait(false); // closes the WAV file, whatever happened
         }
 
         final = session.GetStatistics();
         if (statsPath is not null)
         {
-            StatisticsReport.WriteJson(statsPath, final);
+            StatisticsReport.WriteJson(statsPath, final, device);
         }
 
         if (!quiet)
         {
-            await error.WriteLineAsync(StatisticsReport.StatusLine(final, null) + " (whole call)").ConfigureAwait(false);
+            await error.WriteLineAsync(StatisticsReport.StatusLine(final, null, device) + " (whole call)").ConfigureAwait(false);
+        }
+
+        if (device.State == AudioDeviceState.Failed)
+        {
+            throw new InvalidOperationException($"The audio device was lost ({endpoints.DeviceLossReason}) and --on-device-loss is fail.");
         }
 
         return 0;
@@ -162,7 +187,7 @@ internal static class CallCommand
 
     /// <summary>The call as two worker processes (<see cref="ProcessHost"/>); status lines from the shared counters.</summary>
     private static async Task<int> RunInProcessesAsync(
-        VoiceSessionOptions session, CallSettings settings, string input, string output, string? clientName,
+        VoiceSessionOptions session, CallSettings settings, string input, string output, string? clientName, DeviceLossPolicy onDeviceLoss,
         double? duration, string? statsPath, bool quiet, TextWriter error, CancellationToken cancellationToken)
     {
         if (session.ListenEndPoint.Port == 0)
@@ -170,7 +195,10 @@ internal static class CallCommand
             throw new UsageException("--listen: with --processes the port must be given (the receiving process binds it).");
         }
 
-        var host = new ProcessHost(new ProcessHostOptions { Session = session, Input = input, Output = output, JackClientName = clientName, PlaybackQueuePeriods = settings.PlaybackQueuePeriods });
+        var host = new ProcessHost(new ProcessHostOptions
+        {
+            Session = session, Input = input, Output = output, JackClientName = clientName, PlaybackQueuePeriods = settings.PlaybackQueuePeriods, OnDeviceLoss = onDeviceLoss,
+        });
         ProcessHostReport report;
         try
         {
@@ -179,7 +207,10 @@ internal static class CallCommand
                 $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
                 $"in: {input}, out: {output}; sending pid {host.SenderProcessId}, receiving pid {host.ReceiverProcessId}. Ctrl+C to stop.").ConfigureAwait(false);
             using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task ended = HoldAsync(() => StatsCommand.Line(host.GetFlowControl()), duration, quiet, error, hold.Token);
+            bool anyDevice = AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output);
+            Task ended = HoldAsync(
+                () => StatsCommand.Line(host.GetFlowControl()) + StatisticsReport.DeviceSuffix(DeviceReport.Of(host.DeviceLosses, host.DeviceReopenings, anyDevice)),
+                duration, quiet, error, hold.Token);
             if (await Task.WhenAny(ended, host.Completion).ConfigureAwait(false) != ended)
             {
                 await hold.CancelAsync().ConfigureAwait(false); // a worker kept failing: the call is over
@@ -188,9 +219,12 @@ internal static class CallCommand
         }
         finally
         {
+            StopGuard.Arm(error);
             int senderPid = host.SenderProcessId, receiverPid = host.ReceiverProcessId;
             await host.DisposeAsync().ConfigureAwait(false);
-            report = new ProcessHostReport(host.Duration, host.GetFlowControl(), senderPid, receiverPid, host.SenderRestarts, host.ReceiverRestarts);
+            report = new ProcessHostReport(
+                host.Duration, host.GetFlowControl(), senderPid, receiverPid, host.SenderRestarts, host.ReceiverRestarts, host.SenderHangs, host.ReceiverHangs,
+                DeviceReport.Of(host.DeviceLosses, host.DeviceReopenings, AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output)));
         }
 
         if (statsPath is not null)
@@ -212,14 +246,14 @@ internal static class CallCommand
     }
 
     /// <summary>Waits for Ctrl+C or the duration, printing a status line once a second.</summary>
-    internal static Task HoldAsync(VoiceSession session, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
+    internal static Task HoldAsync(VoiceSession session, AudioEndpoints? endpoints, double? durationSeconds, bool quiet, TextWriter error, CancellationToken cancellationToken)
     {
         SessionStatistics? previous = null;
         return HoldAsync(
             () =>
             {
                 SessionStatistics now = session.GetStatistics();
-                string line = StatisticsReport.StatusLine(now, previous);
+                string line = StatisticsReport.StatusLine(now, previous, endpoints is null ? null : DeviceReport.Of(endpoints));
                 previous = now;
                 return line;
             },

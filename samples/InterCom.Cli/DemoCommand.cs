@@ -98,7 +98,7 @@ internal static class DemoCommand
             b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format));
         }
 
-        await CallCommand.HoldAsync(a, duration, quiet: false, error, cancellationToken).ConfigureAwait(false);
+        await CallCommand.HoldAsync(a, devicesA, duration, quiet: false, error, cancellationToken).ConfigureAwait(false);
         await a.DisposeAsync().ConfigureAwait(false);
         await b.DisposeAsync().ConfigureAwait(false);
         devicesA?.Dispose();

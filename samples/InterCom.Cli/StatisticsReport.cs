@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.FlowControl;
 
@@ -10,7 +11,7 @@ namespace InterCom.Cli;
 internal static class StatisticsReport
 {
     /// <summary>Writes the statistics JSON to <paramref name="path"/> atomically (a temp file renamed over it).</summary>
-    public static void WriteJson(string path, SessionStatistics stats) => WriteAtomically(path, json => Write(json, stats));
+    public static void WriteJson(string path, SessionStatistics stats, DeviceReport device) => WriteAtomically(path, json => Write(json, stats, device));
 
     /// <summary>
     /// The document of a call run as two processes (<c>--processes</c>): what the shared counters hold
@@ -31,18 +32,19 @@ internal static class StatisticsReport
         File.Move(temp, full, overwrite: true);
     }
 
-    public static string ToJson(SessionStatistics stats)
+    public static string ToJson(SessionStatistics stats, DeviceReport device)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
-            Write(json, stats);
+            Write(json, stats, device);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    public static string StatusLine(SessionStatistics now, SessionStatistics? before)
+    /// <summary>The once-a-second line; it ends with the device's state while the device is lost or failed.</summary>
+    public static string StatusLine(SessionStatistics now, SessionStatistics? before, DeviceReport? device)
     {
         double seconds = before is null ? now.Duration.TotalSeconds : (now.Duration - before.Duration).TotalSeconds;
         seconds = Math.Max(seconds, 1e-3);
@@ -54,10 +56,14 @@ internal static class StatisticsReport
         int active = now.Peers.Count(p => !p.HasLeft);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {received.JitterMs,5:F1} ms  delay {received.PlayoutDelayMs,5:F0} ms  rtt {now.RoundTripMs,5:F1} ms  peers {active}");
+            $"[{now.Duration.TotalSeconds,5:F0}s] out {bytesOut * 8 / seconds / 1000,6:F1} kb/s  in {bytesIn * 8 / seconds / 1000,6:F1} kb/s  loss {lossPercent,4:F1}%  jitter {received.JitterMs,5:F1} ms  delay {received.PlayoutDelayMs,5:F0} ms  rtt {now.RoundTripMs,5:F1} ms  peers {active}{DeviceSuffix(device)}");
     }
 
-    private static void Write(Utf8JsonWriter json, SessionStatistics stats)
+    /// <summary>Nothing while the device runs (or there is none); "  device lost" / "  device failed" otherwise.</summary>
+    public static string DeviceSuffix(DeviceReport? device)
+        => device is null || device.State is AudioDeviceState.None or AudioDeviceState.Running or AudioDeviceState.Closed ? string.Empty : $"  device {device.StateName}";
+
+    private static void Write(Utf8JsonWriter json, SessionStatistics stats, DeviceReport device)
     {
         json.WriteStartObject();
         json.WriteNumber("durationSeconds", Math.Round(stats.Duration.TotalSeconds, 3));
@@ -82,6 +88,8 @@ internal static class StatisticsReport
         WriteReceived(json, stats.Received);
         json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
         json.WriteNumber("peersLeft", stats.PeersLeft);
+        WriteDevice(json, device);
+        json.WriteNumber("outputFailures", stats.OutputFailures);
         WriteProcess(json);
         json.WriteStartArray("peers");
         foreach (PeerStatistics peer in stats.Peers)
@@ -128,7 +136,19 @@ internal static class StatisticsReport
         json.WriteNumber("receiverPid", report.ReceiverPid);
         json.WriteNumber("senderRestarts", report.SenderRestarts);
         json.WriteNumber("receiverRestarts", report.ReceiverRestarts);
+        json.WriteNumber("senderHung", report.SenderHangs);
+        json.WriteNumber("receiverHung", report.ReceiverHangs);
         json.WriteEndObject();
+        WriteDevice(json, report.Device);
+        json.WriteEndObject();
+    }
+
+    private static void WriteDevice(Utf8JsonWriter json, DeviceReport device)
+    {
+        json.WriteStartObject("device");
+        json.WriteString("state", device.StateName);
+        json.WriteNumber("lost", device.Lost);
+        json.WriteNumber("reopened", device.Reopened);
         json.WriteEndObject();
     }
 
@@ -172,4 +192,5 @@ internal static class StatisticsReport
 }
 
 /// <summary>The final figures of a call run with <c>--processes</c>.</summary>
-internal sealed record ProcessHostReport(TimeSpan Duration, FlowControlSnapshot Counters, int SenderPid, int ReceiverPid, int SenderRestarts, int ReceiverRestarts);
+internal sealed record ProcessHostReport(
+    TimeSpan Duration, FlowControlSnapshot Counters, int SenderPid, int ReceiverPid, int SenderRestarts, int ReceiverRestarts, int SenderHangs, int ReceiverHangs, DeviceReport Device);

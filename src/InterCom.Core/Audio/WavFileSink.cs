@@ -98,6 +98,11 @@ public sealed class WavFileSink : IAudioSink
     public void Write(ReadOnlySpan<float> samples, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failure is not null)
+        {
+            throw new IOException($"Writing '{Path}' failed earlier: {_failure.Message}", _failure);
+        }
+
         int bytes = samples.Length * BytesPerSample;
         if (_scratch.Length < bytes)
         {
@@ -118,15 +123,45 @@ public sealed class WavFileSink : IAudioSink
             }
         }
 
-        _stream.Write(raw);
-        _dataBytes += bytes;
-        _samplesSinceUpdate += samples.Length;
-        if (_samplesSinceUpdate >= _updateEverySamples)
+        try
         {
-            _samplesSinceUpdate = 0;
-            UpdateSizes();
+            _stream.Write(raw);
+            _dataBytes += bytes;
+            _samplesSinceUpdate += samples.Length;
+            if (_samplesSinceUpdate >= _updateEverySamples)
+            {
+                _samplesSinceUpdate = 0;
+                UpdateSizes();
+            }
+        }
+        catch (IOException e)
+        {
+            Fail(e);
+            throw new IOException($"Writing '{Path}' failed after {FramesWritten / (double)Format.SampleRate:F1} s of audio: {e.Message} The file is complete up to there.", e);
         }
     }
+
+    /// <summary>
+    /// A write failed (the disk is full, the file system gone): the file is cut back to the last whole
+    /// frame written and its header made to say so, as far as the file system still lets us; later
+    /// writes throw at once.
+    /// </summary>
+    private void Fail(IOException error)
+    {
+        _failure = error;
+        try
+        {
+            _stream.SetLength(HeaderBytes + _dataBytes);
+            _stream.Position = HeaderBytes + _dataBytes;
+            UpdateSizes();
+        }
+        catch (IOException)
+        {
+            // Nothing more can be done; the header still describes what was written before the last update.
+        }
+    }
+
+    private IOException? _failure;
 
     /// <summary>Brings the header's sizes up to date and closes the file.</summary>
     public void Dispose()
@@ -139,7 +174,10 @@ public sealed class WavFileSink : IAudioSink
         _disposed = true;
         try
         {
-            UpdateSizes();
+            if (_failure is null)
+            {
+                UpdateSizes();
+            }
         }
         finally
         {

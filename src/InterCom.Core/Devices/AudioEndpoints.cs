@@ -1,5 +1,7 @@
 using System.Globalization;
 using InterCom.Core.Audio;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace InterCom.Core.Devices;
 
@@ -8,18 +10,25 @@ namespace InterCom.Core.Devices;
 /// of <see cref="Hosting.ProcessHost"/> take them: <c>tone:HZ</c> (input only), a <c>.wav</c> path, or
 /// a device (<c>default</c>, an index, a name substring, <c>API:NAME</c>; see
 /// <see cref="PortAudioHost.FindDevice"/>). When both are devices they share one full-duplex stream.
+/// A device that stops by itself (unplugged, its JACK server gone) does not end the call: it is
+/// reopened as soon as it is back (<see cref="DeviceLossPolicy"/>, <see cref="DeviceState"/>), and
+/// meanwhile the source gives silence and the sink drops what it is given, both at the device's pace.
 /// </summary>
 public sealed class AudioEndpoints : IDisposable
 {
-    private PortAudioStream? _stream;
+    private SupervisedDeviceStream? _device;
 
-    private AudioEndpoints(IAudioSource? source, IAudioSink? sink, PortAudioStream? stream, string inputDescription, string outputDescription)
+    private AudioEndpoints(IAudioSource? source, IAudioSink? sink, SupervisedDeviceStream? device, string inputDescription, string outputDescription)
     {
         Source = source;
         Sink = sink;
-        _stream = stream;
+        _device = device;
         InputDescription = inputDescription;
         OutputDescription = outputDescription;
+        if (device is not null)
+        {
+            device.StateChanged += (_, state) => DeviceStateChanged?.Invoke(this, state);
+        }
     }
 
     /// <summary>What to send, or <see langword="null"/> when no input was asked for.</summary>
@@ -34,8 +43,23 @@ public sealed class AudioEndpoints : IDisposable
     /// <summary>The output in words, with the device's full name when it is one.</summary>
     public string OutputDescription { get; }
 
-    /// <summary>The PortAudio stream behind a device source or sink, if any.</summary>
-    public PortAudioStream? Stream => _stream;
+    /// <summary>The PortAudio stream behind a device source or sink now, if any (another one after a device is reopened; none while it is lost).</summary>
+    public PortAudioStream? Stream => _device?.Current;
+
+    /// <summary>What the device is doing; <see cref="AudioDeviceState.None"/> when neither end is a device.</summary>
+    public AudioDeviceState DeviceState => _device?.State ?? AudioDeviceState.None;
+
+    /// <summary>Times the device stopped by itself during the call.</summary>
+    public int DeviceLosses => _device?.Losses ?? 0;
+
+    /// <summary>Times the device was opened again after it was lost.</summary>
+    public int DeviceReopenings => _device?.Reopenings ?? 0;
+
+    /// <summary>Why the device was last lost, or <see langword="null"/>.</summary>
+    public string? DeviceLossReason => _device?.LastLossReason;
+
+    /// <summary>Raised, on a thread of the library's, when <see cref="DeviceState"/> changes (lost, back, failed, closed).</summary>
+    public event EventHandler<AudioDeviceState>? DeviceStateChanged;
 
     /// <summary>Whether <paramref name="spec"/> names a WAV file.</summary>
     public static bool IsWav(string spec)
@@ -89,8 +113,12 @@ public sealed class AudioEndpoints : IDisposable
     /// <param name="device">Device stream settings, e.g. <see cref="PortAudioStreamOptions.PlaybackQueuePeriods"/>.</param>
     /// <param name="clientName">JACK client name, or <see langword="null"/>.</param>
     /// <param name="appendOutput">Continue an existing WAV output file instead of replacing it.</param>
+    /// <param name="onDeviceLoss">What to do when the device stops by itself; default <see cref="DeviceLossPolicy.Retry"/>.</param>
+    /// <param name="logger">Where device loss and return are logged; default none.</param>
     /// <returns>The opened endpoints; dispose them to close everything.</returns>
-    public static AudioEndpoints Open(string? input, string? output, AudioFormat format, PortAudioStreamOptions device, string? clientName = null, bool appendOutput = false)
+    public static AudioEndpoints Open(
+        string? input, string? output, AudioFormat format, PortAudioStreamOptions device, string? clientName = null, bool appendOutput = false,
+        DeviceLossPolicy onDeviceLoss = DeviceLossPolicy.Retry, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         Validate(input, output);
@@ -99,15 +127,15 @@ public sealed class AudioEndpoints : IDisposable
             PortAudioHost.JackClientName = clientName;
         }
 
-        AudioDevice? inputDevice = input is not null && IsDevice(input) ? PortAudioHost.FindDevice(input, AudioDirection.Input) : null;
-        AudioDevice? outputDevice = output is not null && IsDevice(output) ? PortAudioHost.FindDevice(output, AudioDirection.Output) : null;
-        PortAudioStream? stream = null;
+        string? inputDevice = input is not null && IsDevice(input) ? input : null;
+        string? outputDevice = output is not null && IsDevice(output) ? output : null;
+        SupervisedDeviceStream? stream = null;
         IAudioSource? source = null;
         try
         {
             if (inputDevice is not null || outputDevice is not null)
             {
-                stream = PortAudioStream.Open(device with { InputDevice = inputDevice, OutputDevice = outputDevice, Format = format });
+                stream = new SupervisedDeviceStream(inputDevice, outputDevice, device with { Format = format }, onDeviceLoss, logger ?? NullLogger.Instance);
             }
 
             source = input is null ? null
@@ -117,13 +145,13 @@ public sealed class AudioEndpoints : IDisposable
             IAudioSink? sink = output is null ? null
                 : IsWav(output) ? CreateWav(output, format, appendOutput)
                 : stream!.Playback!;
-            stream?.Start();
+            PortAudioStreamOptions? opened = stream?.Current?.Options;
             return new AudioEndpoints(
                 source,
                 sink,
                 stream,
-                inputDevice is null ? input ?? "none" : $"device {inputDevice}",
-                outputDevice is null ? output ?? "none" : $"device {outputDevice}");
+                opened?.InputDevice is { } inDevice ? $"device {inDevice}" : input ?? "none",
+                opened?.OutputDevice is { } outDevice ? $"device {outDevice}" : output ?? "none");
         }
         catch
         {
@@ -142,8 +170,8 @@ public sealed class AudioEndpoints : IDisposable
     {
         Source?.Dispose();
         Sink?.Dispose();
-        _stream?.Dispose();
-        _stream = null;
+        _device?.Dispose();
+        _device = null;
     }
 
     private static WavFileSource OpenWav(string path, AudioFormat format)

@@ -48,6 +48,9 @@ public sealed record SessionStatistics(
     /// <summary>RTCP datagrams taken in (reports, BYE).</summary>
     public long RtcpPacketsReceived { get; init; }
 
+    /// <summary>Times the output (a WAV file on a full disk, say) refused the audio; the call went on without that output after the first.</summary>
+    public long OutputFailures { get; init; }
+
     /// <summary>Whether the call is encrypted and authenticated (SRTP).</summary>
     public bool Encrypted { get; init; }
 

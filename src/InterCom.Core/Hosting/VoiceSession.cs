@@ -162,6 +162,7 @@ public sealed class VoiceSession : IAsyncDisposable
             PacketsFromUnknownSources = _receiver.PacketsFromUnknownSources,
             PacketsInProbation = _receiver.PacketsInProbation,
             RtcpPacketsReceived = _receiver.RtcpPacketsReceived,
+            OutputFailures = _receiver.OutputFailures,
             Encrypted = _srtp is not null,
         };
     }

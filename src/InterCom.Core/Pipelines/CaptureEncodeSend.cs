@@ -102,6 +102,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         PipelineLog.SendStarted(_logger, _encoder is OpusAudioEncoder opus ? (opus.IsNative ? "Opus (native libopus)" : "Opus (managed Concentus)") : "L16", Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
         _ssrcChangesSeen = _counters?.SsrcChangeRequests ?? 0;
         PublishCounters(); // the receiving half (maybe another process) learns our SSRC now, not in a second
+        _counters?.Beat(Hosting.WorkerRole.Ces);
         // Started here, not on the thread pool: it runs to its first await, and from then on every
         // frame is encoded inline on the thread that writes it (the pipe's reader scheduler is inline).
         // The call's start never waits for a pool thread.
@@ -295,6 +296,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     private void EncodeAndSend(float[] frame)
     {
+        _counters?.Beat(Hosting.WorkerRole.Ces); // every frame: a sender that stops sending is seen within one
         if (Interlocked.Exchange(ref _collisionPending, 0) != 0)
         {
             uint old = _packetizer.Ssrc;

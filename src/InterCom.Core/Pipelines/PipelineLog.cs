@@ -37,6 +37,9 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "Playback failed; the call no longer plays audio")]
     public static partial void PlaybackFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 217, Level = LogLevel.Error, Message = "The output failed ({Reason}); the call goes on without it")]
+    public static partial void OutputFailed(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Dropped a datagram the receive path could not handle")]
     public static partial void DatagramFailed(ILogger logger, Exception exception);
 }

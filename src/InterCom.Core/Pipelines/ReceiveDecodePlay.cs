@@ -161,12 +161,39 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
         {
             CancellationToken token = _stop.Token;
             // Started here, not on the thread pool: frames reach the sink inline on the playout thread.
-            _sinkTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => sink.Write(frame, token));
+            _sinkTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => WriteToSink(sink, frame, token));
         }
 
         bool paced = sink is null || !sink.IsRealTime;
         _playoutThread = new Thread(() => PlayoutLoop(frameLength, paced)) { IsBackground = true, Name = "InterCom playout", Priority = ThreadPriority.AboveNormal };
         _playoutThread.Start();
+    }
+
+    /// <summary>Times the sink refused a write; after the first the call goes on without it (frames are dropped).</summary>
+    public long OutputFailures => Interlocked.Read(ref _outputFailures);
+
+    private long _outputFailures;
+
+    /// <summary>
+    /// One frame to the sink; a sink that fails (a WAV file on a full disk) stops only itself: the failure is
+    /// logged once and counted, and the playout thread goes on pacing the call.
+    /// </summary>
+    private void WriteToSink(IAudioSink sink, float[] frame, CancellationToken token)
+    {
+        if (Interlocked.Read(ref _outputFailures) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            sink.Write(frame, token);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _outputFailures);
+            PipelineLog.OutputFailed(_logger, e.Message);
+        }
     }
 
     /// <summary>
@@ -484,13 +511,24 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IDatagramReceiver,
         }
     }
 
-    /// <summary>Once a second until stopped: senders silent past the timeout dropped, then <see cref="Report"/>.</summary>
+    /// <summary>
+    /// Until stopped: a heartbeat every 100 ms (a host tells a hung worker by it), and once a second the
+    /// senders silent past the timeout dropped, then <see cref="Report"/>.
+    /// </summary>
     private void ReportLoop()
     {
+        const int BeatsPerReport = 10;
         try
         {
-            while (!_stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(1)))
+            int beats = 0;
+            while (!_stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100)))
             {
+                _options.Counters?.Beat(Hosting.WorkerRole.Rdp);
+                if (++beats % BeatsPerReport != 0)
+                {
+                    continue;
+                }
+
                 RemoveSilentSenders();
                 Report();
             }

@@ -1,0 +1,16 @@
+using InterCom.Core.Devices;
+
+namespace InterCom.Cli;
+
+/// <summary>What a call's audio device went through: its state now, times lost, times reopened.</summary>
+internal sealed record DeviceReport(AudioDeviceState State, long Lost, long Reopened)
+{
+    public static DeviceReport Of(AudioEndpoints endpoints) => new(endpoints.DeviceState, endpoints.DeviceLosses, endpoints.DeviceReopenings);
+
+    /// <summary>Both workers' devices, from the shared counters: lost while they were lost more often than reopened.</summary>
+    public static DeviceReport Of(long lost, long reopened, bool anyDevice)
+        => new(!anyDevice ? AudioDeviceState.None : lost > reopened ? AudioDeviceState.Lost : AudioDeviceState.Running, lost, reopened);
+
+    /// <summary>The state as the status line and the JSON spell it.</summary>
+    public string StateName => State.ToString().ToLowerInvariant();
+}
