@@ -25,6 +25,8 @@ public sealed unsafe class FlowControlCounters : IDisposable
     private const int CesSection = 64;   // sequence + 8 fields
     private const int RdpSection = 192;  // sequence + 13 fields
     private const int SsrcChangeRequestsOffset = 448; // written by the receiving half with an atomic increment
+    private const int CesLivenessOffset = 456;        // heartbeat, device losses, device reopenings: one writer each
+    private const int RdpLivenessOffset = 480;
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
     private readonly long* _base;
@@ -182,6 +184,29 @@ public sealed unsafe class FlowControlCounters : IDisposable
 
     /// <summary>Asks the sending half, wherever it runs, to change its SSRC: another source uses it (RFC 3550 section 8.2).</summary>
     public void RequestSsrcChange() => Interlocked.Increment(ref Section(SsrcChangeRequestsOffset)[0]);
+
+    /// <summary>
+    /// One half says it is alive (<see cref="Environment.TickCount64"/>): often (every frame, every 100 ms),
+    /// unlike the once-a-second sections, so that a host can tell a hung worker within a second.
+    /// </summary>
+    internal void Beat(Hosting.WorkerRole half) => Volatile.Write(ref Liveness(half)[0], Environment.TickCount64);
+
+    /// <summary>One half's device history: times lost, times reopened (only that half's worker writes it).</summary>
+    internal void PublishDevice(Hosting.WorkerRole half, long losses, long reopenings)
+    {
+        long* slots = Liveness(half);
+        Volatile.Write(ref slots[1], losses);
+        Volatile.Write(ref slots[2], reopenings);
+    }
+
+    /// <summary>One half's last beat (0: none yet) and device history.</summary>
+    internal (long Heartbeat, long DeviceLosses, long DeviceReopenings) ReadLiveness(Hosting.WorkerRole half)
+    {
+        long* slots = Liveness(half);
+        return (Volatile.Read(ref slots[0]), Volatile.Read(ref slots[1]), Volatile.Read(ref slots[2]));
+    }
+
+    private long* Liveness(Hosting.WorkerRole half) => Section(half == Hosting.WorkerRole.Ces ? CesLivenessOffset : RdpLivenessOffset);
 
     /// <summary>A consistent copy of both sections, taken while the writers may be writing.</summary>
     public FlowControlSnapshot Snapshot() => new(ReadCes(), ReadRdp());

@@ -87,6 +87,18 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>How many times the receiving worker was restarted after it died.</summary>
     public int ReceiverRestarts => _receiver.Restarts;
 
+    /// <summary>How many of the sending worker's restarts followed a hang (no heartbeat for <see cref="ProcessHostOptions.HeartbeatTimeout"/>).</summary>
+    public int SenderHangs => _sender.Hangs;
+
+    /// <summary>How many of the receiving worker's restarts followed a hang.</summary>
+    public int ReceiverHangs => _receiver.Hangs;
+
+    /// <summary>Times the workers' audio devices stopped by themselves, both workers summed.</summary>
+    public long DeviceLosses => Liveness(WorkerRole.Ces).DeviceLosses + Liveness(WorkerRole.Rdp).DeviceLosses;
+
+    /// <summary>Times the workers' audio devices were opened again after a loss, both workers summed.</summary>
+    public long DeviceReopenings => Liveness(WorkerRole.Ces).DeviceReopenings + Liveness(WorkerRole.Rdp).DeviceReopenings;
+
     /// <summary>
     /// Whether a standby worker of each kind has started and waits to take over
     /// (<see cref="ProcessHostOptions.StandbyWorkers"/>); a restart until then starts a fresh process.
@@ -132,6 +144,15 @@ public sealed class ProcessHost : IAsyncDisposable
     }
 
     private FlowControlSnapshot? _finalFlowControl;
+    private readonly (long Heartbeat, long DeviceLosses, long DeviceReopenings)[] _finalLiveness = new (long, long, long)[2];
+
+    private (long Heartbeat, long DeviceLosses, long DeviceReopenings) Liveness(WorkerRole role)
+    {
+        lock (_counters)
+        {
+            return _finalFlowControl is null ? _counters.ReadLiveness(role) : _finalLiveness[(int)role];
+        }
+    }
 
     /// <summary>Stops both workers (the sender first: it says BYE), waits for them, and removes the counters file.</summary>
     public async ValueTask DisposeAsync()
@@ -142,10 +163,11 @@ public sealed class ProcessHost : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _sender.StopAsync().ConfigureAwait(false);
-        await _receiver.StopAsync().ConfigureAwait(false);
+        await Task.WhenAll(_sender.StopAsync(), _receiver.StopAsync()).ConfigureAwait(false); // each bounded: a stop never hangs
         lock (_counters)
         {
+            _finalLiveness[(int)WorkerRole.Ces] = _counters.ReadLiveness(WorkerRole.Ces);
+            _finalLiveness[(int)WorkerRole.Rdp] = _counters.ReadLiveness(WorkerRole.Rdp);
             _finalFlowControl = _counters.Snapshot();
             _counters.Dispose();
             File.Delete(_counters.Path!);
@@ -174,6 +196,7 @@ public sealed class ProcessHost : IAsyncDisposable
             Audio = audio,
             JackClientName = Options.JackClientName is { } stem ? $"{stem}-{role.ToString().ToLowerInvariant()}" : null,
             PlaybackQueuePeriods = Options.PlaybackQueuePeriods,
+            OnDeviceLoss = Options.OnDeviceLoss,
             Restarted = restarted,
             Standby = standby,
             KeyOnInput = s.Key is not null,
@@ -202,6 +225,9 @@ public sealed class ProcessHost : IAsyncDisposable
     /// </summary>
     private sealed class Worker(ProcessHost host, WorkerRole role, string[] command, string audio)
     {
+        /// <summary>How long a worker told to stop may take before it is killed: 1.5 s (a stop never hangs; a clean one takes ~0.1 s).</summary>
+        private static readonly TimeSpan StopGrace = TimeSpan.FromMilliseconds(1500);
+
         private readonly string _name = role == WorkerRole.Ces ? "sending" : "receiving";
         private Process? _process;
         private Task<Process?> _standby = Task.FromResult<Process?>(null);
@@ -209,10 +235,14 @@ public sealed class ProcessHost : IAsyncDisposable
         private string? _lastError;
         private int _processId;
         private int _restarts;
+        private int _hangs;
+        private long _runningSince;   // TickCount64 when the running worker reported ready: its beats count from then
 
         public int ProcessId => Volatile.Read(ref _processId);
 
         public int Restarts => Volatile.Read(ref _restarts);
+
+        public int Hangs => Volatile.Read(ref _hangs);
 
         public bool HasStandby => _standby is { IsCompletedSuccessfully: true, Result: { HasExited: false } };
 
@@ -251,6 +281,7 @@ public sealed class ProcessHost : IAsyncDisposable
         private void Run(Process process)
         {
             _ = DrainAsync(process.StandardOutput); // a worker never blocks on a full pipe
+            Volatile.Write(ref _runningSince, Environment.TickCount64);
             _process = process;
             Volatile.Write(ref _processId, process.Id);
         }
@@ -286,14 +317,23 @@ public sealed class ProcessHost : IAsyncDisposable
                 Process process = _process!;
                 try
                 {
-                    await process.WaitForExitAsync(stopping).ConfigureAwait(false);
+                    if (await WaitForExitOrHangAsync(process, stopping).ConfigureAwait(false) is { } silence)
+                    {
+                        Interlocked.Increment(ref _hangs);
+                        ProcessHostLog.WorkerHung(host._logger, _name, process.Id, silence.TotalSeconds);
+                        Kill(process); // SIGKILL works on a stopped process too: nothing is left behind
+                        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        ProcessHostLog.WorkerDied(host._logger, _name, process.Id, process.ExitCode);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
                     return; // the host stops the worker itself
                 }
 
-                ProcessHostLog.WorkerDied(host._logger, _name, process.Id, process.ExitCode);
                 Volatile.Write(ref _processId, 0);
                 process.Dispose();
                 _process = null;
@@ -329,6 +369,34 @@ public sealed class ProcessHost : IAsyncDisposable
                             return;
                         }
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Waits until the worker exits (null) or goes without a heartbeat for the options' timeout (how
+        /// long it has been silent): a stopped or deadlocked process never exits by itself.
+        /// </summary>
+        private async Task<TimeSpan?> WaitForExitOrHangAsync(Process process, CancellationToken stopping)
+        {
+            Task exited = process.WaitForExitAsync(stopping);
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            long limit = (long)host.Options.HeartbeatTimeout.TotalMilliseconds;
+            while (true)
+            {
+                Task tick = timer.WaitForNextTickAsync(stopping).AsTask();
+                if (await Task.WhenAny(exited, tick).ConfigureAwait(false) == exited)
+                {
+                    await exited.ConfigureAwait(false); // throws when the host is stopping
+                    return null;
+                }
+
+                await tick.ConfigureAwait(false);
+                long last = Math.Max(host._counters.ReadLiveness(role).Heartbeat, Volatile.Read(ref _runningSince));
+                long silent = Environment.TickCount64 - last;
+                if (silent > limit && !process.HasExited)
+                {
+                    return TimeSpan.FromMilliseconds(silent);
                 }
             }
         }
@@ -464,14 +532,14 @@ public sealed class ProcessHost : IAsyncDisposable
                 // It is gone already.
             }
 
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var grace = new CancellationTokenSource(StopGrace);
             try
             {
                 await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                ProcessHostLog.WorkerKilled(host._logger, _name, process.Id);
+                ProcessHostLog.WorkerKilled(host._logger, _name, process.Id, StopGrace.TotalSeconds);
                 Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }

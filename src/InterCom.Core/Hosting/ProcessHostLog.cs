@@ -20,8 +20,11 @@ internal static partial class ProcessHostLog
     [LoggerMessage(EventId = 305, Level = LogLevel.Error, Message = "The {Worker} worker failed {Failures} times in a row; giving up: {Reason}")]
     public static partial void GaveUp(ILogger logger, string worker, int failures, string reason);
 
-    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "The {Worker} worker (pid {Pid}) did not stop within 5 s; killed")]
-    public static partial void WorkerKilled(ILogger logger, string worker, int pid);
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "The {Worker} worker (pid {Pid}) did not stop within {Seconds} s; killed")]
+    public static partial void WorkerKilled(ILogger logger, string worker, int pid, double seconds);
+
+    [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "The {Worker} worker (pid {Pid}) has not beaten for {Seconds:F1} s (stopped or hung); killed it, restarting it")]
+    public static partial void WorkerHung(ILogger logger, string worker, int pid, double seconds);
 
     [LoggerMessage(EventId = 307, Message = "[{Worker} worker] {Category}: {Message}")]
     public static partial void WorkerLogged(ILogger logger, LogLevel level, string worker, string category, string message);

@@ -23,6 +23,21 @@ public sealed record ProcessHostOptions
     /// <summary>Device periods the receiving worker keeps queued for playback when a thread feeds the device (managed Opus; <see cref="Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>); default 2.</summary>
     public int PlaybackQueuePeriods { get; init; } = 2;
 
+    /// <summary>
+    /// What a worker does when its audio device stops by itself: <see cref="Devices.DeviceLossPolicy.Retry"/>
+    /// (go on, reopen it when it is back) or <see cref="Devices.DeviceLossPolicy.Fail"/> (the worker
+    /// exits with code 1 and is restarted like a crashed one, until <see cref="MaxFailedRestarts"/>);
+    /// default <see cref="Devices.DeviceLossPolicy.Retry"/>.
+    /// </summary>
+    public Devices.DeviceLossPolicy OnDeviceLoss { get; init; }
+
+    /// <summary>
+    /// How long a running worker may go without a heartbeat in the shared counters before the host
+    /// takes it for hung (stopped, deadlocked), kills it (SIGKILL) and restarts it like a crashed one;
+    /// default 1 s. The sending worker beats every frame, the receiving one every 100 ms.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Default <see cref="StartTimeout"/>: 20 s (a cold start of the runtime on a busy machine).</summary>
     public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromSeconds(20);
 
@@ -56,6 +71,11 @@ public sealed record ProcessHostOptions
         if (StartTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("StartTimeout must be positive.", nameof(StartTimeout));
+        }
+
+        if (HeartbeatTimeout <= TimeSpan.FromMilliseconds(200))
+        {
+            throw new ArgumentException("HeartbeatTimeout must be more than 200 ms (the receiving worker beats every 100 ms).", nameof(HeartbeatTimeout));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(MaxFailedRestarts);

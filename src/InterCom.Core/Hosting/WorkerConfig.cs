@@ -53,6 +53,9 @@ internal sealed record WorkerConfig
 
     public int PlaybackQueuePeriods { get; init; } = 2;
 
+    /// <summary>What the worker does when its device stops by itself; <see cref="Devices.DeviceLossPolicy.Fail"/>: it exits with code 1.</summary>
+    public Devices.DeviceLossPolicy OnDeviceLoss { get; init; }
+
     /// <summary>This half ran before and died: continue its WAV output and its counters.</summary>
     public bool Restarted { get; init; }
 

@@ -102,25 +102,41 @@ internal static class WorkerProcess
             var format = new AudioFormat(config.SampleRate, config.Channels);
             IPEndPoint listen = IPEndPoint.Parse(config.Listen);
             IPEndPoint[] peers = [.. config.Peers.Select(IPEndPoint.Parse)];
+            ILogger<AudioEndpoints> deviceLogger = loggerFactory.CreateLogger<AudioEndpoints>();
             using AudioEndpoints audio = config.Role == WorkerRole.Ces
-                ? AudioEndpoints.Open(config.Audio, null, format, config.JackClientName)
-                : AudioEndpoints.Open(null, config.Audio, format, new PortAudioStreamOptions { PlaybackQueuePeriods = config.PlaybackQueuePeriods }, config.JackClientName, appendOutput: config.Restarted);
+                ? AudioEndpoints.Open(config.Audio, null, format, new PortAudioStreamOptions(), config.JackClientName, onDeviceLoss: config.OnDeviceLoss, logger: deviceLogger)
+                : AudioEndpoints.Open(
+                    null, config.Audio, format, new PortAudioStreamOptions { PlaybackQueuePeriods = config.PlaybackQueuePeriods }, config.JackClientName,
+                    appendOutput: config.Restarted, onDeviceLoss: config.OnDeviceLoss, logger: deviceLogger);
+            audio.DeviceStateChanged += (_, state) =>
+            {
+                if (state == AudioDeviceState.Failed)
+                {
+                    stop.Set(); // on-device-loss fail: this worker ends, and the host restarts it like a crashed one
+                }
+            };
             RealTimeGc.Enter();
             try
             {
                 using SrtpSession? srtp = key is null ? null : new SrtpSession(key);
                 if (config.Role == WorkerRole.Ces)
                 {
-                    RunCes(config, format, listen, peers, counters, srtp, audio.Source!, loggerFactory, output, stop);
+                    RunCes(config, format, listen, peers, counters, srtp, audio, loggerFactory, output, stop);
                 }
                 else
                 {
-                    RunRdp(config, format, listen, peers, counters, srtp, audio.Sink!, loggerFactory, output, stop);
+                    RunRdp(config, format, listen, peers, counters, srtp, audio, loggerFactory, output, stop);
                 }
             }
             finally
             {
                 RealTimeGc.Exit();
+            }
+
+            if (audio.DeviceState == AudioDeviceState.Failed)
+            {
+                ProcessHostLog.WorkerFailed(logger, config.Role, $"the audio device was lost ({audio.DeviceLossReason}) and on-device-loss is fail");
+                return 1;
             }
 
             if (s_inputEnded)
@@ -143,8 +159,9 @@ internal static class WorkerProcess
 
     private static void RunCes(
         WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters, SrtpSession? srtp,
-        IAudioSource source, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
+        AudioEndpoints audio, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
     {
+        IAudioSource source = audio.Source!;
         // Sends from a port of its own: the listen port belongs to the receiving process.
         using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
         var sender = new CaptureEncodeSend(format, config.Codec, transport, peers, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl, srtp)
@@ -155,7 +172,7 @@ internal static class WorkerProcess
         {
             sender.Start(source);
             Ready(output);
-            stop.Wait();
+            HoldUntil(stop, counters, config.Role, audio);
         }
         finally
         {
@@ -165,8 +182,9 @@ internal static class WorkerProcess
 
     private static void RunRdp(
         WorkerConfig config, AudioFormat format, IPEndPoint listen, IPEndPoint[] peers, FlowControlCounters counters, SrtpSession? srtp,
-        IAudioSink sink, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
+        AudioEndpoints audio, ILoggerFactory loggers, TextWriter output, ManualResetEventSlim stop)
     {
+        IAudioSink sink = audio.Sink!;
         if (config.Codec.Codec == Codecs.AudioCodec.Opus)
         {
             // Before the port is bound: compiling Opus at the first packet would stall the first
@@ -219,7 +237,7 @@ internal static class WorkerProcess
             receiver.Start(sink);
             transport.StartReceiving(receiver, "InterCom receive");
             Ready(output);
-            stop.Wait();
+            HoldUntil(stop, counters, config.Role, audio);
         }
         finally
         {
@@ -227,6 +245,19 @@ internal static class WorkerProcess
             transport.Dispose();
             receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>Waits for the stop, publishing the device's history for the host meanwhile (continuing an earlier run's).</summary>
+    private static void HoldUntil(ManualResetEventSlim stop, FlowControlCounters counters, WorkerRole role, AudioEndpoints audio)
+    {
+        (_, long lost, long reopened) = counters.ReadLiveness(role);
+        do
+        {
+            counters.PublishDevice(role, lost + audio.DeviceLosses, reopened + audio.DeviceReopenings);
+        }
+        while (!stop.Wait(TimeSpan.FromMilliseconds(100)));
+
+        counters.PublishDevice(role, lost + audio.DeviceLosses, reopened + audio.DeviceReopenings);
     }
 
     private static void Ready(TextWriter output)
