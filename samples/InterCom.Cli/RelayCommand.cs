@@ -10,9 +10,11 @@ internal static class RelayCommand
         intercom relay --listen [ADDR:]PORT --forward HOST:PORT [options]
 
         Forwards UDP datagrams between whoever sends to --listen and --forward, both ways, and
-        impairs them reproducibly. Point one end's --peer at the relay, and the other end's --peer at
-        the relay's host (the relay answers from a port of its own; intercom accepts any port of a
-        peer's host). Prints what it did once a second; Ctrl+C or --duration stops it.
+        impairs them reproducibly, each way with its own random sequence. Point both ends' --peer at
+        the relay's --listen port: what comes from the --forward address goes back to whoever sent to
+        the relay last. (The relay also answers from the port it forwards from, printed at start-up;
+        that port reaches the first end too.) Prints what it did once a second; Ctrl+C or --duration
+        stops it.
 
           --listen [ADDR:]PORT     where the first end sends
           --forward HOST:PORT      the other end
@@ -60,7 +62,8 @@ internal static class RelayCommand
         bool quiet = args.Has("quiet");
 
         using var relay = new ImpairedRelay(listen, forward, impairment);
-        await error.WriteLineAsync($"intercom relay: {relay.LocalEndPoint} <-> {forward}; {Describe(impairment)}. Ctrl+C to stop.").ConfigureAwait(false);
+        await error.WriteLineAsync(
+            $"intercom relay: {relay.LocalEndPoint} <-> {forward} (forwarding from port {relay.ForwardingPort}); {Describe(impairment)}. Ctrl+C to stop.").ConfigureAwait(false);
         var started = System.Diagnostics.Stopwatch.StartNew();
         while (!cancellationToken.IsCancellationRequested && (duration is null || started.Elapsed.TotalSeconds < duration))
         {

@@ -9,9 +9,10 @@ namespace InterCom.Core.Testing;
 /// A real UDP relay that impairs what passes, both ways, reproducibly: loss (alone or in bursts),
 /// reordering, duplication, delay and jitter, a rate limit with a bounded queue
 /// (<see cref="NetworkImpairment"/>). One end sends to <see cref="LocalEndPoint"/> and the relay
-/// forwards to the other end from a socket of its own; what the other end sends back to that socket
-/// goes to whoever last sent to <see cref="LocalEndPoint"/>. For trying a call on a bad network
-/// without root (<c>intercom relay</c>), and for tests.
+/// forwards to the other end from a socket of its own (<see cref="ForwardingPort"/>); what the other
+/// end sends back, to that port or to <see cref="LocalEndPoint"/> itself (both ends may simply be
+/// pointed at the relay's one port), goes to whoever last sent to <see cref="LocalEndPoint"/> from
+/// elsewhere. For trying a call on a bad network without root (<c>intercom relay</c>), and for tests.
 /// </summary>
 public sealed class ImpairedRelay : IDisposable
 {
@@ -173,17 +174,23 @@ public sealed class ImpairedRelay : IDisposable
                 continue; // e.g. ICMP port unreachable from an end that is not up yet
             }
 
-            if (socket == _front)
+            if (socket == _front && !IsForwardAddress(from))
             {
                 Volatile.Write(ref _frontPeer, from);
                 Admit(buffer.AsSpan(0, length), direction, _back, _forward);
             }
             else if (Volatile.Read(ref _frontPeer) is { } peer)
             {
-                Admit(buffer.AsSpan(0, length), direction, _front, peer);
+                // The other end, through either port: back the same way, with the return direction's impairment.
+                Admit(buffer.AsSpan(0, length), _towardsFront, _front, peer);
             }
         }
     }
+
+    /// <summary>Whether <paramref name="from"/> is the other end (an IPv4 address seen on a dual-stack socket as IPv4-mapped IPv6 counts as itself).</summary>
+    private bool IsForwardAddress(EndPoint from)
+        => from is IPEndPoint ip && ip.Port == _forward.Port
+            && (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).Equals(_forward.Address.IsIPv4MappedToIPv6 ? _forward.Address.MapToIPv4() : _forward.Address);
 
     /// <summary>Decides the datagram's fate and queues what is to be sent.</summary>
     private void Admit(ReadOnlySpan<byte> datagram, Direction direction, Socket socket, EndPoint to)
