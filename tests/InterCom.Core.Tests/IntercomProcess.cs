@@ -76,9 +76,12 @@ internal sealed class IntercomProcess : IDisposable
     public void KillAlone() => _process.Kill(entireProcessTree: false);
 
     /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
-    public void Interrupt()
+    public void Interrupt() => Signal("INT");
+
+    /// <summary>Sends the signal named (TERM, INT, ...) to the process.</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 
