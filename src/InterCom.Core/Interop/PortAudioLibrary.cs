@@ -155,38 +155,39 @@ internal sealed unsafe class PortAudioLibrary
 
     public PaStreamInfo* GetStreamInfo(PaStreamHandle stream)
     {
-        bool added = false;
-        try
-        {
-            stream.DangerousAddRef(ref added);
-            return _getStreamInfo(stream.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                stream.DangerousRelease();
-            }
-        }
+        using var held = new Held(stream);
+        return _getStreamInfo(held.Pointer);
     }
 
     /// <summary>Only for <see cref="PaStreamHandle"/>'s release.</summary>
     internal int CloseStream(IntPtr stream) => _closeStream(stream);
 
-    /// <summary>Calls <paramref name="function"/> with the stream's pointer, held alive for the call (what the marshaller does for a SafeHandle).</summary>
     private static int With(PaStreamHandle stream, delegate* unmanaged[Cdecl]<IntPtr, int> function)
     {
-        bool added = false;
-        try
+        using var held = new Held(stream);
+        return function(held.Pointer);
+    }
+
+    /// <summary>A stream's pointer, kept alive for one native call (what the marshaller does for a SafeHandle).</summary>
+    private readonly ref struct Held
+    {
+        private readonly PaStreamHandle _stream;
+        private readonly bool _added;
+
+        public Held(PaStreamHandle stream)
         {
-            stream.DangerousAddRef(ref added);
-            return function(stream.DangerousGetHandle());
+            _stream = stream;
+            stream.DangerousAddRef(ref _added);
+            Pointer = stream.DangerousGetHandle();
         }
-        finally
+
+        public IntPtr Pointer { get; }
+
+        public void Dispose()
         {
-            if (added)
+            if (_added)
             {
-                stream.DangerousRelease();
+                _stream.DangerousRelease();
             }
         }
     }
