@@ -188,6 +188,30 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task A_sending_worker_whose_wav_input_ended_is_idle_not_hung()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;
+        string input = Path.Combine(dir, "short.wav");
+        using (var wav = new Audio.WavFileSink(input, Audio.AudioFormat.Mono48k))
+        {
+            var tone = new Audio.ToneSource(440, Audio.AudioFormat.Mono48k);
+            float[] half = new float[24_000];
+            tone.Read(half, CancellationToken.None);
+            wav.Write(half, CancellationToken.None); // 0.5 s: over long before the call is
+        }
+
+        using var a = IntercomProcess.Start(
+            ["call", "--listen", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", input, "--output", Path.Combine(dir, "a.wav"),
+             "--processes", "--duration", "4", "--quiet", "--stats-json", Path.Combine(dir, "a.json")]);
+        Assert.Equal(0, await a.WaitAsync(Timeout));
+        using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "a.json")));
+        JsonElement processes = stats.RootElement.GetProperty("processes");
+        Assert.Equal(0, processes.GetProperty("senderHung").GetInt32());
+        Assert.Equal(0, processes.GetProperty("senderRestarts").GetInt32());
+        Assert.DoesNotContain("has not beaten", a.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_calls_that_both_point_at_the_relays_port_hear_each_other_and_the_loss_is_counted_each_way()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;

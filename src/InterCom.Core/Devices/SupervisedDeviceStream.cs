@@ -16,7 +16,7 @@ namespace InterCom.Core.Devices;
 internal sealed class SupervisedDeviceStream : IDisposable
 {
     private static readonly TimeSpan s_watchInterval = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan s_stallLimit = TimeSpan.FromMilliseconds(750);   // callbacks that stopped coming
+    private static readonly TimeSpan s_stallLimit = TimeSpan.FromMilliseconds(500);   // callbacks that stopped coming; under a worker's 1 s heartbeat
     private static readonly TimeSpan s_firstCallbackLimit = TimeSpan.FromSeconds(5);  // an idle PulseAudio sink starts 1.8 s late
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(1);            // a device back is heard within about a second

@@ -392,9 +392,13 @@ public sealed class ProcessHost : IAsyncDisposable
                 }
 
                 await tick.ConfigureAwait(false);
-                long last = Math.Max(host._counters.ReadLiveness(role).Heartbeat, Volatile.Read(ref _runningSince));
-                long silent = Environment.TickCount64 - last;
-                if (silent > limit && !process.HasExited)
+                // Judged from the worker's first beat on (a capture device may start a second or two
+                // late); until then only a worker silent for the whole start timeout counts as hung.
+                long since = Volatile.Read(ref _runningSince);
+                long beat = host._counters.ReadLiveness(role).Heartbeat;
+                bool beating = beat >= since;
+                long silent = Environment.TickCount64 - (beating ? beat : since);
+                if (silent > (beating ? limit : (long)host.Options.StartTimeout.TotalMilliseconds) && !process.HasExited)
                 {
                     return TimeSpan.FromMilliseconds(silent);
                 }

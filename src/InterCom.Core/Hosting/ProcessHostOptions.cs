@@ -34,7 +34,8 @@ public sealed record ProcessHostOptions
     /// <summary>
     /// How long a running worker may go without a heartbeat in the shared counters before the host
     /// takes it for hung (stopped, deadlocked), kills it (SIGKILL) and restarts it like a crashed one;
-    /// default 1 s. The sending worker beats every frame, the receiving one every 100 ms.
+    /// default 1 s. The sending worker beats every frame, the receiving one every 100 ms; a worker is
+    /// judged from its first beat on (until then, only one silent for <see cref="StartTimeout"/> is hung).
     /// </summary>
     public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -290,8 +290,15 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         finally
         {
             _pipe.Writer.Complete(error);
-            _captureEnded.TrySetResult();
         }
+
+        // A source that ended (a WAV input) leaves the half idle, not hung: it goes on beating until stopped.
+        while (_counters is not null && !token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100)))
+        {
+            _counters.Beat(Hosting.WorkerRole.Ces);
+        }
+
+        _captureEnded.TrySetResult();
     }
 
     private void EncodeAndSend(float[] frame)
