@@ -109,10 +109,10 @@ internal static class CallCommand
             return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), onDeviceLoss, duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
         }
 
+        using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // outlives the device's watchdog
         using AudioEndpoints endpoints = AudioEndpoints.Open(
             input, outputSpec, settings.Format, new PortAudioStreamOptions { PlaybackQueuePeriods = settings.PlaybackQueuePeriods }, args.Single("client-name"),
             onDeviceLoss: onDeviceLoss, logger: loggerFactory.CreateLogger<AudioEndpoints>());
-        using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         endpoints.DeviceStateChanged += (_, state) =>
         {
             if (state == AudioDeviceState.Failed)

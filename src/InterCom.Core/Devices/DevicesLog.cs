@@ -16,6 +16,9 @@ internal static partial class DevicesLog
     [LoggerMessage(EventId = 404, Level = LogLevel.Debug, Message = "Audio device {Device} not back yet: {Reason}")]
     public static partial void StillLost(ILogger logger, string device, string reason);
 
+    [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "A handler of the device's state changes failed")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Audio device {Device}: PortAudio did not close the stream within {Milliseconds} ms; abandoned it (a fresh PortAudio instance opens the device again)")]
     public static partial void CloseAbandoned(ILogger logger, string device, double milliseconds);
 }

@@ -247,9 +247,18 @@ internal sealed class SupervisedDeviceStream : IDisposable
 
     private void SetState(AudioDeviceState state)
     {
-        if (Interlocked.Exchange(ref _state, (int)state) != (int)state)
+        if (Interlocked.Exchange(ref _state, (int)state) == (int)state)
+        {
+            return;
+        }
+
+        try
         {
             StateChanged?.Invoke(this, state);
+        }
+        catch (Exception e)
+        {
+            DevicesLog.HandlerFailed(_logger, e); // an exception escaping the watchdog's thread would end the process
         }
     }
 
@@ -305,7 +314,14 @@ internal sealed class SupervisedDeviceStream : IDisposable
         while (!_standInStop)
         {
             pace.Wait(CancellationToken.None);
-            renderer.Render(scratch);
+            try
+            {
+                renderer.Render(scratch);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // As on the device's callback: a render that fails plays nothing, and the call goes on.
+            }
         }
     }
 
