@@ -200,6 +200,7 @@ internal static class CallCommand
             Session = session, Input = input, Output = output, JackClientName = clientName, PlaybackQueuePeriods = settings.PlaybackQueuePeriods, OnDeviceLoss = onDeviceLoss,
         });
         ProcessHostReport report;
+        bool anyDevice = AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -207,9 +208,8 @@ internal static class CallCommand
                 $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
                 $"in: {input}, out: {output}; sending pid {host.SenderProcessId}, receiving pid {host.ReceiverProcessId}. Ctrl+C to stop.").ConfigureAwait(false);
             using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bool anyDevice = AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output);
             Task ended = HoldAsync(
-                () => StatsCommand.Line(host.GetFlowControl()) + StatisticsReport.DeviceSuffix(DeviceReport.Of(host.DeviceLosses, host.DeviceReopenings, anyDevice)),
+                () => StatsCommand.Line(host.GetFlowControl()) + StatisticsReport.DeviceSuffix(DeviceReport.Of(host, anyDevice)),
                 duration, quiet, error, hold.Token);
             if (await Task.WhenAny(ended, host.Completion).ConfigureAwait(false) != ended)
             {
@@ -224,7 +224,7 @@ internal static class CallCommand
             await host.DisposeAsync().ConfigureAwait(false);
             report = new ProcessHostReport(
                 host.Duration, host.GetFlowControl(), senderPid, receiverPid, host.SenderRestarts, host.ReceiverRestarts, host.SenderHangs, host.ReceiverHangs,
-                DeviceReport.Of(host.DeviceLosses, host.DeviceReopenings, AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output)));
+                DeviceReport.Of(host, anyDevice));
         }
 
         if (statsPath is not null)

@@ -1,4 +1,5 @@
 using InterCom.Core.Devices;
+using InterCom.Core.Hosting;
 
 namespace InterCom.Cli;
 
@@ -8,8 +9,11 @@ internal sealed record DeviceReport(AudioDeviceState State, long Lost, long Reop
     public static DeviceReport Of(AudioEndpoints endpoints) => new(endpoints.DeviceState, endpoints.DeviceLosses, endpoints.DeviceReopenings);
 
     /// <summary>Both workers' devices, from the shared counters: lost while they were lost more often than reopened.</summary>
-    public static DeviceReport Of(long lost, long reopened, bool anyDevice)
-        => new(!anyDevice ? AudioDeviceState.None : lost > reopened ? AudioDeviceState.Lost : AudioDeviceState.Running, lost, reopened);
+    public static DeviceReport Of(ProcessHost host, bool anyDevice)
+    {
+        long lost = host.DeviceLosses, reopened = host.DeviceReopenings;
+        return new(!anyDevice ? AudioDeviceState.None : lost > reopened ? AudioDeviceState.Lost : AudioDeviceState.Running, lost, reopened);
+    }
 
     /// <summary>The state as the status line and the JSON spell it.</summary>
     public string StateName => State.ToString().ToLowerInvariant();

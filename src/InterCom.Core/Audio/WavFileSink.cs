@@ -22,6 +22,7 @@ public sealed class WavFileSink : IAudioSink
     private long _dataBytes;
     private long _samplesSinceUpdate;
     private bool _disposed;
+    private IOException? _failure;  // a write failed: the file was cut back there, later writes throw
 
     /// <summary>Creates (or overwrites) <paramref name="path"/>.</summary>
     /// <param name="path">The file to write.</param>
@@ -160,8 +161,6 @@ public sealed class WavFileSink : IAudioSink
             // Nothing more can be done; the header still describes what was written before the last update.
         }
     }
-
-    private IOException? _failure;
 
     /// <summary>Brings the header's sizes up to date and closes the file.</summary>
     public void Dispose()

@@ -151,7 +151,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             PaStreamParameters output = Parameters(options.OutputDevice, channels, options.SuggestedLatency, AudioDirection.Output);
             PaStreamParameters* inputPtr = options.InputDevice is null ? null : &input;
             PaStreamParameters* outputPtr = options.OutputDevice is null ? null : &output;
-            string devices = string.Join(" + ", new[] { options.InputDevice, options.OutputDevice }.Where(d => d is not null).Distinct());
+            string devices = DevicesOf(options);
             int supported = library.IsFormatSupported(inputPtr, outputPtr, options.Format.SampleRate);
             PortAudioException.ThrowIfError(supported, "Pa_IsFormatSupported", $"{devices} does not support {options.Format}");
             int error = library.OpenStream(
@@ -241,6 +241,10 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         return closed;
     }
+
+    /// <summary>The devices of <paramref name="options"/> in words, each once: "#0 'system' (JACK ...)" or "A + B".</summary>
+    internal static string DevicesOf(PortAudioStreamOptions options)
+        => string.Join(" + ", new[] { options.InputDevice, options.OutputDevice }.Where(d => d is not null).Distinct());
 
     private static void CheckChannels(AudioDevice? device, int channels, AudioDirection direction)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using InterCom.Core.Audio;
 using InterCom.Core.Interop;
+using InterCom.Core.Pipelines;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Core.Devices;
@@ -47,7 +48,7 @@ internal sealed class SupervisedDeviceStream : IDisposable
         _policy = policy;
         _logger = logger;
         _current = OpenStream();
-        Description = string.Join(" + ", new[] { _current.Options.InputDevice, _current.Options.OutputDevice }.Where(d => d is not null).Distinct());
+        Description = PortAudioStream.DevicesOf(_current.Options);
         Capture = input is null ? null : new SupervisedCapture(this);
         Playback = output is null ? null : new SupervisedPlayback(this);
         _watchdog = new Thread(Watch) { IsBackground = true, Name = "InterCom device watchdog" };
@@ -310,10 +311,10 @@ internal sealed class SupervisedDeviceStream : IDisposable
     private void RenderToNowhere(IAudioRenderer renderer, int frames)
     {
         var scratch = new float[frames * Format.Channels];
-        var pace = new RealTimePace(Format, frames);
+        var pace = new FramePacer(Format.DurationOf(frames)); // the device's clock, when there is no device
         while (!_standInStop)
         {
-            pace.Wait(CancellationToken.None);
+            pace.WaitNext(CancellationToken.None);
             try
             {
                 renderer.Render(scratch);
@@ -325,35 +326,9 @@ internal sealed class SupervisedDeviceStream : IDisposable
         }
     }
 
-    /// <summary>A device's clock when there is no device: one period after another by the wall clock.</summary>
-    private struct RealTimePace(AudioFormat format, int frames)
-    {
-        private readonly long _periodTicks = (long)((double)frames / format.SampleRate * Stopwatch.Frequency);
-        private long _due;
-
-        /// <summary>Waits until the next period is due; after a long stall it starts afresh instead of rushing.</summary>
-        public void Wait(CancellationToken cancellationToken)
-        {
-            long now = Stopwatch.GetTimestamp();
-            if (_due == 0 || now - _due > 20 * _periodTicks)
-            {
-                _due = now;
-            }
-
-            long wait = _due - now;
-            if (wait > 0)
-            {
-                _ = cancellationToken.WaitHandle.WaitOne(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-            }
-
-            _due += _periodTicks;
-        }
-    }
-
     private sealed class SupervisedCapture(SupervisedDeviceStream owner) : IAudioSource
     {
-        private RealTimePace _silence;
-        private int _silenceFrames;
+        private FramePacer? _silence;  // while the device is lost; a new schedule after each loss
 
         public AudioFormat Format => owner.Format;
 
@@ -368,21 +343,19 @@ internal sealed class SupervisedDeviceStream : IDisposable
                     int read = stream.Capture!.Read(destination, cancellationToken);
                     if (read > 0)
                     {
-                        _silenceFrames = 0;
+                        _silence = null;
                         return read;
                     }
 
                     continue; // the stream was closed under the read: lost, or closing
                 }
 
-                int frames = destination.Length / Format.Channels;
-                if (frames != _silenceFrames)
+                _silence ??= new FramePacer(Format.DurationOf(destination.Length / Format.Channels));
+                if (!_silence.WaitNext(cancellationToken))
                 {
-                    _silence = new RealTimePace(Format, frames);
-                    _silenceFrames = frames;
+                    return 0;
                 }
 
-                _silence.Wait(cancellationToken);
                 destination.Clear();
                 return destination.Length;
             }
@@ -395,8 +368,7 @@ internal sealed class SupervisedDeviceStream : IDisposable
 
     private sealed class SupervisedPlayback(SupervisedDeviceStream owner) : IRenderedSink
     {
-        private RealTimePace _drop;
-        private int _dropFrames;
+        private FramePacer? _drop;
 
         public AudioFormat Format => owner.Format;
 
@@ -410,19 +382,13 @@ internal sealed class SupervisedDeviceStream : IDisposable
         {
             if (owner.Current is { } stream)
             {
-                _dropFrames = 0;
+                _drop = null;
                 stream.Playback!.Write(samples, cancellationToken);
                 return;
             }
 
-            int frames = samples.Length / Format.Channels;
-            if (frames != _dropFrames)
-            {
-                _drop = new RealTimePace(Format, frames);
-                _dropFrames = frames;
-            }
-
-            _drop.Wait(cancellationToken); // no device: the samples are dropped at its rate
+            _drop ??= new FramePacer(Format.DurationOf(samples.Length / Format.Channels));
+            _ = _drop.WaitNext(cancellationToken); // no device: the samples are dropped at its rate
         }
 
         public void Dispose() => owner.Dispose();

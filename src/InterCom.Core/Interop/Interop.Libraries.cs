@@ -5,10 +5,7 @@ internal static partial class Interop
     /// <summary>Names of the native libraries the library binds to.</summary>
     internal static class Libraries
     {
-        /// <summary>PortAudio v19 (Debian package <c>libportaudio2</c> ships <c>libportaudio.so.2</c>).</summary>
-        internal const string PortAudio = "portaudio";
-
-        /// <summary>File names tried, in order, when resolving <see cref="PortAudio"/>.</summary>
+        /// <summary>File names tried, in order, when loading PortAudio v19 (Debian package <c>libportaudio2</c> ships <c>libportaudio.so.2</c>).</summary>
         internal static readonly string[] PortAudioCandidates = OperatingSystem.IsWindows()
             ? ["portaudio.dll", "libportaudio-2.dll", "portaudio_x64.dll"]
             : OperatingSystem.IsMacOS()

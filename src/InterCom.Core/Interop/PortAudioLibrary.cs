@@ -40,7 +40,7 @@ internal sealed unsafe class PortAudioLibrary
         Path = path;
         _getVersion = (delegate* unmanaged[Cdecl]<int>)Export(handle, "Pa_GetVersion");
         int version = _getVersion();
-        if (version >> 16 != SupportedMajorVersion && version / 100 != SupportedMajorVersion)
+        if (version >> 16 != SupportedMajorVersion && version != 1899) // releases before 19.5 answered 1899
         {
             throw new PlatformNotSupportedException(
                 $"{path} is PortAudio version {version >> 16}.{(version >> 8) & 0xFF}; InterCom needs PortAudio v{SupportedMajorVersion}. {Interop.Libraries.PortAudioInstallHint}");

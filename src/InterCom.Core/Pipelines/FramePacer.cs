@@ -5,7 +5,7 @@ namespace InterCom.Core.Pipelines;
 /// <summary>
 /// Paces a loop to one frame per frame duration by the monotonic clock, against absolute deadlines
 /// (start + n × period), so waiting errors never accumulate into drift. Used where no device clock
-/// drives the pipeline: file and tone sources, file sinks.
+/// drives the pipeline: file and tone sources, file sinks, and a device's stand-in while it is lost.
 /// </summary>
 /// <remarks>
 /// After falling behind by up to 20 frames (a stall, a GC pause), the missed frames run back to back:

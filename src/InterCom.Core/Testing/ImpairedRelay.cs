@@ -21,6 +21,7 @@ public sealed class ImpairedRelay : IDisposable
     private readonly Socket _front;
     private readonly Socket _back;
     private readonly IPEndPoint _forward;
+    private readonly IPAddress _forwardAddress;   // as datagrams from it are compared
     private readonly Direction _towardsForward;
     private readonly Direction _towardsFront;
     private readonly Direction[] _directions;
@@ -45,6 +46,7 @@ public sealed class ImpairedRelay : IDisposable
         impairment.Validate();
         _impairment = impairment;
         _forward = forward;
+        _forwardAddress = Unmapped(forward.Address);
         _front = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _back = new Socket(forward.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -189,8 +191,9 @@ public sealed class ImpairedRelay : IDisposable
 
     /// <summary>Whether <paramref name="from"/> is the other end (an IPv4 address seen on a dual-stack socket as IPv4-mapped IPv6 counts as itself).</summary>
     private bool IsForwardAddress(EndPoint from)
-        => from is IPEndPoint ip && ip.Port == _forward.Port
-            && (ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address).Equals(_forward.Address.IsIPv4MappedToIPv6 ? _forward.Address.MapToIPv4() : _forward.Address);
+        => from is IPEndPoint ip && ip.Port == _forward.Port && Unmapped(ip.Address).Equals(_forwardAddress);
+
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>Decides the datagram's fate and queues what is to be sent.</summary>
     private void Admit(ReadOnlySpan<byte> datagram, Direction direction, Socket socket, EndPoint to)
