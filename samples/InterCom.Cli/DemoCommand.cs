@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using InterCom.Core.Testing;
 using InterCom.Core.Audio;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using InterCom.Core.Testing;
 using InterCom.Core.Codecs;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;

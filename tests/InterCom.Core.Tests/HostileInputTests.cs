@@ -153,22 +153,20 @@ public sealed class HostileInputTests
     public bool The_receive_path_counts_every_datagram_and_meets_no_unexpected_exception(byte[] datagram)
     {
         var logger = new ErrorRecorder();
-        var options = new ReceiveOptions(() => 1, _ => false, () => { }, TimeSpan.FromSeconds(5));
-        var receiver = new ReceiveDecodePlay(AudioFormat.Mono48k, new CodecOptions(), new JitterBufferOptions(), options, logger);
+        var rig = new ReceiveRig(new CodecOptions(), logger: logger);
         var from = new IPEndPoint(IPAddress.Loopback, 5004).Serialize();
-        receiver.OnDatagram(datagram, from);
-        receiver.OnDatagram(datagram, from); // twice: a repeated packet of a new source may pass probation
-        long counted = receiver.PacketsMalformed + receiver.PacketsUnknownPayloadType + receiver.PacketsInProbation
-            + receiver.RtcpPacketsReceived + receiver.SsrcCollisions + receiver.GetPeerStatistics().Sum(p => p.PacketsReceived + p.PacketsDuplicate);
-        receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        rig.Session.OnDatagram(datagram, from);
+        rig.Session.OnDatagram(datagram, from); // twice: a repeated packet of a new source may pass probation
+        long counted = Enum.GetValues<Sessions.DropReason>().Sum(rig.Session.Dropped)
+            + rig.Session.RtcpReceived + rig.Receiver.GetPeerStatistics().Sum(p => p.PacketsReceived + p.PacketsDuplicate);
+        rig.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return logger.Errors == 0 && counted == 2;
     }
 
     [Fact]
     public async Task A_flood_of_made_up_sources_does_not_make_the_receive_path_grow()
     {
-        var options = new ReceiveOptions(() => 1, _ => false, () => { }, TimeSpan.FromSeconds(5));
-        await using var receiver = new ReceiveDecodePlay(AudioFormat.Mono48k, new CodecOptions(), new JitterBufferOptions(), options, new ErrorRecorder());
+        await using var rig = new ReceiveRig(new CodecOptions(), logger: new ErrorRecorder());
         var from = new IPEndPoint(IPAddress.Loopback, 5004).Serialize();
         var packet = new byte[12 + 40];
         var random = new Random(5);
@@ -177,7 +175,7 @@ public sealed class HostileInputTests
             for (int i = 0; i < count; i++)
             {
                 new RtpHeader(111, (ushort)random.Next(), (uint)random.Next(), (uint)random.Next(), false).Write(packet); // a new SSRC each time
-                receiver.OnDatagram(packet, from);
+                rig.Session.OnDatagram(packet, from);
             }
         }
 
@@ -185,8 +183,8 @@ public sealed class HostileInputTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         Flood(100_000);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(101_000, receiver.PacketsInProbation);
-        Assert.Empty(receiver.GetPeerStatistics());
+        Assert.Equal(101_000, rig.Session.Dropped(Sessions.DropReason.InProbation));
+        Assert.Empty(rig.Receiver.GetPeerStatistics());
         Assert.True(allocated < 64 * 1024, $"{allocated} bytes for 100 000 datagrams"); // nothing per datagram, nothing kept
     }
 

@@ -25,8 +25,7 @@ public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
         using var sending = new SrtpSession(key);
         using var receiving = new SrtpSession(key);
         var packetizer = new RtpPacketizer((byte)options.PayloadType);
-        using var buffer = new JitterBuffer(packetizer.Ssrc, new IPEndPoint(IPAddress.Loopback, 5004),
-            AudioCodecFactory.CreateDecoder(codec, format, OpusLibrary.Native), new JitterBufferOptions { TargetDelay = TimeSpan.Zero }, options.FrameSamples);
+        using var buffer = new JitterBuffer(packetizer.Ssrc, AudioCodecFactory.CreateDecoder(codec, format, OpusLibrary.Native), new JitterBufferOptions { TargetDelay = TimeSpan.Zero }, options.FrameSamples);
         var tone = new ToneSource(440, format);
         var pcm = new float[options.FrameSamples];
         var packet = new byte[RtpHeader.FixedSize + 1500 + SrtpSession.TagLength];
@@ -94,8 +93,8 @@ public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
         AudioFormat format = AudioFormat.Mono48k;
         var options = new CodecOptions { Codec = codec, OpusLibrary = OpusLibrary.Native, FrameDuration = TimeSpan.FromMilliseconds(2.5), Application = OpusApplicationMode.RestrictedLowDelay };
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(); // a period of time per period of audio, as on a device
-        var receive = new Pipelines.ReceiveOptions(() => 1, _ => false, () => { }, TimeSpan.FromSeconds(5), Time: time);
-        await using var receiver = new Pipelines.ReceiveDecodePlay(format, options, new JitterBufferOptions(), receive, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await using var rig = new ReceiveRig(options, new Sessions.RtpSessionOptions { HearAnySource = true, Time = time });
+        Pipelines.ReceiveDecodePlay receiver = rig.Receiver;
         var senders = new[] { (Tone: 440.0, From: new IPEndPoint(IPAddress.Loopback, 5004)), (Tone: 660.0, From: new IPEndPoint(IPAddress.Loopback, 5006)) }
             .Select(s => (Encoder: AudioCodecFactory.CreateEncoder(format, options), Packetizer: new RtpPacketizer((byte)options.PayloadType), Tone: new ToneSource(s.Tone, format), From: s.From.Serialize()))
             .ToArray();
@@ -114,7 +113,7 @@ public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
                     sender.Tone.Read(pcm, CancellationToken.None);
                     int length = RtpHeader.FixedSize + sender.Encoder.Encode(pcm, packet.AsSpan(RtpHeader.FixedSize));
                     sender.Packetizer.WriteHeader(packet, options.FrameSamples);
-                    receiver.OnDatagram(packet.AsSpan(0, length), sender.From);
+                    rig.Session.OnDatagram(packet.AsSpan(0, length), sender.From);
                 }
             }
 

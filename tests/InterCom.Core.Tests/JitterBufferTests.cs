@@ -20,9 +20,7 @@ public sealed class JitterBufferTests
     {
         var format = AudioFormat.Mono48k;
         return new JitterBuffer(
-            42,
-            new IPEndPoint(IPAddress.Loopback, 5004),
-            AudioCodecFactory.CreateDecoder(AudioCodec.Pcm, format),
+            42, AudioCodecFactory.CreateDecoder(AudioCodec.Pcm, format),
             new JitterBufferOptions { TargetDelay = TimeSpan.FromMilliseconds(targetMs), Adaptive = false, TimeStretching = false }, // whole frames, in order: the packet numbers stay readable
             Frame);
     }

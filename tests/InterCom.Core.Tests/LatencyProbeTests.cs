@@ -1,3 +1,4 @@
+using InterCom.Core.Testing;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 

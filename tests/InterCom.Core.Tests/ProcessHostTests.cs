@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using InterCom.Core.Testing;
 using InterCom.Core.Audio;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.Hosting;

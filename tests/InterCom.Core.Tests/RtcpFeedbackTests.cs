@@ -29,7 +29,7 @@ public sealed class RtcpFeedbackTests
     [Fact]
     public void Report_blocks_count_the_interval_and_the_total_loss()
     {
-        using var buffer = new JitterBuffer(9, new IPEndPoint(IPAddress.Loopback, 1), AudioCodecFactory.CreateDecoder(AudioCodec.Pcm, AudioFormat.Mono48k), new JitterBufferOptions(), 480);
+        using var buffer = new JitterBuffer(9, AudioCodecFactory.CreateDecoder(AudioCodec.Pcm, AudioFormat.Mono48k), new JitterBufferOptions(), 480);
         var payload = new byte[960];
         void Send(int seq) => buffer.Insert(new RtpHeader(96, (ushort)(65530 + seq), (uint)(seq * 480), 9, false), payload, seq * 480);
         for (int seq = 0; seq < 10; seq++)
@@ -40,7 +40,7 @@ public sealed class RtcpFeedbackTests
             }
         }
 
-        RtcpReportBlock first = buffer.TakeReportBlock(System.Diagnostics.Stopwatch.GetTimestamp());
+        RtcpReportBlock first = buffer.Reception.TakeReportBlock(9, System.Diagnostics.Stopwatch.GetTimestamp());
         Assert.Equal(9u, first.Ssrc);
         Assert.Equal(2 * 256 / 10, first.FractionLost);  // 2 of 10 in this interval
         Assert.Equal(2, first.CumulativeLost);
@@ -52,8 +52,8 @@ public sealed class RtcpFeedbackTests
             Send(seq);
         }
 
-        buffer.OnSenderReport(0x12345678, System.Diagnostics.Stopwatch.GetTimestamp());
-        RtcpReportBlock second = buffer.TakeReportBlock(System.Diagnostics.Stopwatch.GetTimestamp());
+        buffer.Reception.OnSenderReport(0x12345678, System.Diagnostics.Stopwatch.GetTimestamp());
+        RtcpReportBlock second = buffer.Reception.TakeReportBlock(9, System.Diagnostics.Stopwatch.GetTimestamp());
         Assert.Equal(0, second.FractionLost);              // a clean interval
         Assert.Equal(2, second.CumulativeLost);            // the total stays
         Assert.Equal(0x12345678u, second.LastSenderReport);

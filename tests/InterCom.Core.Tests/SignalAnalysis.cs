@@ -4,9 +4,9 @@ namespace InterCom.Core.Tests;
 internal static class SignalAnalysis
 {
     /// <summary>Amplitude of <paramref name="frequency"/> in mono <paramref name="samples"/>.</summary>
-    public static double ToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Diagnostics.ToneMeter.Amplitude(samples, frequency);
+    public static double ToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Testing.ToneMeter.Amplitude(samples, frequency);
 
-    public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Diagnostics.ToneMeter.MedianAmplitude(samples, frequency);
+    public static double MedianToneAmplitude(ReadOnlySpan<float> samples, double frequency) => Testing.ToneMeter.MedianAmplitude(samples, frequency);
 
     public static double Rms(ReadOnlySpan<float> samples)
     {
@@ -27,7 +27,7 @@ internal static class SignalAnalysis
         double best = low, bestAmplitude = -1;
         for (double f = low; f <= high; f += 1)
         {
-            double a = Diagnostics.ToneMeter.Amplitude(samples, f, sampleRate);
+            double a = Testing.ToneMeter.Amplitude(samples, f, sampleRate);
             if (a > bestAmplitude)
             {
                 bestAmplitude = a;

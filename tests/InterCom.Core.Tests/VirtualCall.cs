@@ -36,8 +36,7 @@ internal sealed class VirtualCall : IDisposable
         _frame = frameSamples;
         _encoder = AudioCodecFactory.CreateEncoder(_format, codecOptions);
         _packetizer = new RtpPacketizer((byte)codecOptions.PayloadType);
-        _buffer = new JitterBuffer(_packetizer.Ssrc, new IPEndPoint(IPAddress.Loopback, 5004),
-            AudioCodecFactory.CreateDecoder(codec, _format, OpusLibrary.Native), options, frameSamples, time: _time);
+        _buffer = new JitterBuffer(_packetizer.Ssrc, AudioCodecFactory.CreateDecoder(codec, _format, OpusLibrary.Native), options, frameSamples, time: _time);
         _source = source ?? new ToneSource(ToneHz, _format);
         for (int i = 0; i < _packets.Length; i++)
         {

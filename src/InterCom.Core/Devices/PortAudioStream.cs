@@ -92,7 +92,7 @@ public sealed unsafe class PortAudioStream : IDisposable
     /// input channel into <paramref name="recording"/> sample for sample on the same timeline, with no
     /// ring in between, so that the lag between the two is exactly the delay of whatever loop joins
     /// the output to the input. <see cref="ProbeFrames"/> says how far it got. For latency probes
-    /// (<see cref="Diagnostics.LatencyProbe"/>).
+    /// (InterCom.Core.Testing's LatencyProbe).
     /// </summary>
     /// <param name="options">Devices (both required) and format.</param>
     /// <param name="signal">What to play.</param>
@@ -100,7 +100,7 @@ public sealed unsafe class PortAudioStream : IDisposable
     /// <exception cref="ArgumentException">A device is missing or lacks the channels asked for.</exception>
     /// <exception cref="PortAudioException">The device refuses the format or cannot be opened.</exception>
     /// <exception cref="PlatformNotSupportedException">PortAudio is not installed.</exception>
-    public static PortAudioStream OpenProbe(PortAudioStreamOptions options, float[] signal, float[] recording)
+    internal static PortAudioStream OpenProbe(PortAudioStreamOptions options, float[] signal, float[] recording)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(signal);
@@ -114,7 +114,7 @@ public sealed unsafe class PortAudioStream : IDisposable
     }
 
     /// <summary>Frames a probe stream (<see cref="OpenProbe"/>) has played and recorded so far; 0 for other streams.</summary>
-    public long ProbeFrames => _state.Probe is { } probe ? Volatile.Read(ref probe.Position) : 0;
+    internal long ProbeFrames => _state.Probe is { } probe ? Volatile.Read(ref probe.Position) : 0;
 
     private static PortAudioStream Open(PortAudioStreamOptions options, Probe? probe)
     {

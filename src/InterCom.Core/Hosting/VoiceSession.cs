@@ -3,14 +3,15 @@ using System.Net;
 using InterCom.Core.Audio;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.Pipelines;
+using InterCom.Core.Sessions;
 using InterCom.Core.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Core.Hosting;
 
 /// <summary>
-/// One end of a call in one process: a UDP socket shared by a <see cref="Sender"/> (CES) and a
-/// <see cref="Receiver"/> (RDP).
+/// One end of a call in one process: one RTP session (a UDP socket, the peers, SRTP, RTCP) under a
+/// <see cref="Sender"/> (CES) and a <see cref="Receiver"/> (RDP).
 /// </summary>
 /// <example>
 /// <code>
@@ -27,6 +28,7 @@ namespace InterCom.Core.Hosting;
 public sealed class VoiceSession : IAsyncDisposable
 {
     private readonly UdpTransport _transport;
+    private readonly RtpSession _session;
     private readonly CaptureEncodeSend _sender;
     private readonly ReceiveDecodePlay _receiver;
     private readonly ILogger _logger;
@@ -53,10 +55,12 @@ public sealed class VoiceSession : IAsyncDisposable
         try
         {
             _transport = transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
-            _sender = new CaptureEncodeSend(options.Format, options.Codec, _transport, options.Peers, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl, _srtp);
-            var receive = new ReceiveOptions(
-                () => _sender.Ssrc, IsOwnAddress, _sender.ChangeSsrcAfterCollision, options.PeerTimeout, _counters, _sender.SendToPeers, _sender.IsPeerAddress, _srtp);
-            _receiver = new ReceiveDecodePlay(options.Format, options.Codec, options.JitterBuffer, receive, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>());
+            _session = new RtpSession(
+                _transport,
+                new RtpSessionOptions { Peers = options.Peers, Srtp = _srtp, Counters = _counters, PeerTimeout = options.PeerTimeout },
+                options.LoggerFactory.CreateLogger<RtpSession>());
+            _sender = new CaptureEncodeSend(_session, options.Format, options.Codec, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
+            _receiver = new ReceiveDecodePlay(_session, options.Format, options.Codec, options.JitterBuffer, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>(), _counters);
         }
         catch
         {
@@ -98,8 +102,9 @@ public sealed class VoiceSession : IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         _startTimestamp = Stopwatch.GetTimestamp();
         RealTimeGc.Enter();
-        _receiver.Start(sink);
-        _transport.StartReceiving(_receiver, "InterCom receive");
+        _receiver.Start(sink, Playout.Resolve(Options.Playout, sink, Options.Codec));
+        _transport.StartReceiving(_session, "InterCom receive");
+        _session.Start();
         _sender.Start(source);
         SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
     }
@@ -108,8 +113,7 @@ public sealed class VoiceSession : IAsyncDisposable
     public void AddPeer(IPEndPoint peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        _receiver.Readmit(_transport.AddressOf(peer));
-        _sender.AddPeer(peer);
+        _session.AddPeer(peer);
     }
 
     /// <summary>
@@ -119,9 +123,7 @@ public sealed class VoiceSession : IAsyncDisposable
     public bool RemovePeer(IPEndPoint peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        bool removed = _sender.RemovePeer(peer);
-        _receiver.Forget(_transport.AddressOf(peer));
-        return removed;
+        return _session.RemovePeer(peer);
     }
 
     /// <summary>The flow-control counters both halves publish (once a second each).</summary>
@@ -140,43 +142,32 @@ public sealed class VoiceSession : IAsyncDisposable
     public SessionStatistics GetStatistics()
     {
         FlowControl.CesCounters sending = GetFlowControl().Ces;
+        RemoteFeedback feedback = _session.Feedback;
         return new(
             _startTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp),
-            _sender.PacketsSent,
-            _sender.BytesSent,
+            _session.PacketsSent,
+            _session.BytesSent,
             _receiver.GetPeerStatistics(),
-            _receiver.PacketsMalformed,
-            _receiver.PacketsUnknownPayloadType,
-            _transport.SendErrors,
-            _receiver.PacketsSsrcConflict,
-            _receiver.PacketsFromRemovedPeers,
-            _receiver.SsrcCollisions,
+            _session.Dropped(DropReason.Malformed),
+            _session.Dropped(DropReason.UnknownPayloadType),
+            _session.SendErrors,
+            _session.Dropped(DropReason.SsrcConflict),
+            _session.Dropped(DropReason.RemovedPeer),
+            _session.SsrcCollisions,
             _receiver.SendersLeft,
-            _receiver.RoundTripMicros / 1000.0,
-            _receiver.RemoteFractionLost * 100 / 256.0,
+            feedback.RoundTripMicros / 1000.0,
+            feedback.FractionLost * 100 / 256.0,
             (int)sending.TargetBitrate,
             sending.FecEnabled)
         {
-            PacketsFailedAuthentication = _receiver.PacketsFailedAuthentication,
-            PacketsReplayed = _receiver.PacketsReplayed,
-            PacketsFromUnknownSources = _receiver.PacketsFromUnknownSources,
-            PacketsInProbation = _receiver.PacketsInProbation,
-            RtcpPacketsReceived = _receiver.RtcpPacketsReceived,
+            PacketsFailedAuthentication = _session.Dropped(DropReason.FailedAuthentication),
+            PacketsReplayed = _session.Dropped(DropReason.Replayed),
+            PacketsFromUnknownSources = _session.Dropped(DropReason.UnknownSource),
+            PacketsInProbation = _session.Dropped(DropReason.InProbation),
+            RtcpPacketsReceived = _session.RtcpReceived,
             OutputFailures = _receiver.OutputFailures,
             Encrypted = _srtp is not null,
         };
-    }
-
-    /// <summary>Whether <paramref name="address"/> is this session's own socket (our packets looped back).</summary>
-    private bool IsOwnAddress(SocketAddress address)
-    {
-        IPEndPoint from = UdpTransport.EndPointOf(address);
-        if (from.Port != LocalEndPoint.Port)
-        {
-            return false;
-        }
-
-        return from.Address.Equals(LocalEndPoint.Address) || UdpTransport.IsLocalAddress(from.Address);
     }
 
     /// <summary>Stops both halves, closes the socket, and disposes the source and sink.</summary>
@@ -189,9 +180,11 @@ public sealed class VoiceSession : IAsyncDisposable
 
         await _sender.StopAsync().ConfigureAwait(false);
         await _receiver.StopAsync().ConfigureAwait(false);
+        _session.Close(); // BYE
         _transport.Dispose();
         await _sender.DisposeAsync().ConfigureAwait(false);
         await _receiver.DisposeAsync().ConfigureAwait(false);
+        _session.Dispose();
         _srtp?.Dispose();
         lock (_countersGate)
         {

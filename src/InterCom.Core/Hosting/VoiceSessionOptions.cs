@@ -2,6 +2,7 @@ using System.Net;
 using InterCom.Core.Audio;
 using InterCom.Core.Codecs;
 using InterCom.Core.Jitter;
+using InterCom.Core.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,6 +28,9 @@ public sealed record VoiceSessionOptions
 
     /// <summary>Playout settings of each sender's jitter buffer; default adaptive (starting at 40 ms, then what the network needs).</summary>
     public JitterBufferOptions JitterBuffer { get; init; } = new();
+
+    /// <summary>How the mix reaches the sink; default <see cref="PlayoutMode.Automatic"/> (see <see cref="PlayoutMode"/> for when each applies).</summary>
+    public PlayoutMode Playout { get; init; } = PlayoutMode.Automatic;
 
     /// <summary>Default <see cref="PeerTimeout"/>: 5 s.</summary>
     public static readonly TimeSpan DefaultPeerTimeout = TimeSpan.FromSeconds(5);

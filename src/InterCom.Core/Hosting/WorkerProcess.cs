@@ -8,6 +8,7 @@ using InterCom.Core.FlowControl;
 using InterCom.Core.Interop;
 using InterCom.Core.Pipelines;
 using InterCom.Core.Security;
+using InterCom.Core.Sessions;
 using InterCom.Core.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -164,19 +165,24 @@ internal static class WorkerProcess
         IAudioSource source = audio.Source!;
         // Sends from a port of its own: the listen port belongs to the receiving process.
         using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
-        var sender = new CaptureEncodeSend(format, config.Codec, transport, peers, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl, srtp)
+        using var session = new RtpSession(
+            transport, new RtpSessionOptions { Peers = peers, Srtp = srtp, Counters = counters, PeerTimeout = config.PeerTimeout }, loggers.CreateLogger<RtpSession>());
+        var sender = new CaptureEncodeSend(session, format, config.Codec, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
         {
             CountersBaseline = counters.Snapshot().Ces,
         };
         try
         {
+            session.Start();
             sender.Start(source);
             Ready(output);
             HoldUntil(stop, counters, config.Role, audio);
         }
         finally
         {
-            sender.DisposeAsync().AsTask().GetAwaiter().GetResult(); // sends BYE
+            sender.StopAsync().GetAwaiter().GetResult();
+            session.Close(); // BYE
+            sender.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -193,55 +199,27 @@ internal static class WorkerProcess
         }
 
         using var transport = new UdpTransport(listen, loggers.CreateLogger<UdpTransport>());
-        SocketAddress[] peerAddresses = [.. peers.Select(transport.AddressOf)];
-        uint reportSsrc = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
-        bool IsPeer(SocketAddress from) // a plain loop: nothing allocated per datagram
-        {
-            foreach (SocketAddress peer in peerAddresses)
-            {
-                if (UdpTransport.SameHost(peer, from))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        var options = new ReceiveOptions(
-            OwnSsrc: () => counters.CesSsrc,
-            IsOwnAddress: from => UdpTransport.IsLocalAddress(UdpTransport.EndPointOf(from).Address), // our sender's port is not ours
-            OnSsrcCollision: counters.RequestSsrcChange,
-            config.PeerTimeout,
-            counters,
-            SendReport: report =>
-            {
-                Span<byte> scratch = stackalloc byte[srtp is null ? 0 : report.Length + SrtpSession.SrtcpOverhead];
-                ReadOnlySpan<byte> datagram = SrtpSession.OutgoingRtcp(srtp, report, scratch);
-                foreach (SocketAddress peer in peerAddresses)
-                {
-                    transport.Send(datagram, peer);
-                }
-            },
-            IsPeerAddress: IsPeer,
-            Srtp: srtp,
-            // Reports go under an SSRC of this process's own: the sending worker's SRTCP index for its SSRC
-            // lives in another process, and a restarted receiving worker must never reuse an (SSRC, index) pair.
-            ReportSsrc: () => reportSsrc);
-        var receiver = new ReceiveDecodePlay(format, config.Codec, config.JitterBuffer, options, loggers.CreateLogger<ReceiveDecodePlay>())
+        // Receive only: our media SSRC is the sending worker's (from the counters), reports go under one of this process's own.
+        using var session = new RtpSession(
+            transport,
+            new RtpSessionOptions { Peers = peers, Srtp = srtp, Counters = counters, PeerTimeout = config.PeerTimeout, SendsMedia = false },
+            loggers.CreateLogger<RtpSession>());
+        var receiver = new ReceiveDecodePlay(session, format, config.Codec, config.JitterBuffer, loggers.CreateLogger<ReceiveDecodePlay>(), counters)
         {
             CountersBaseline = counters.Snapshot().Rdp,
         };
         try
         {
-            receiver.Start(sink);
-            transport.StartReceiving(receiver, "InterCom receive");
+            receiver.Start(sink, Playout.Resolve(PlayoutMode.Automatic, sink, config.Codec));
+            transport.StartReceiving(session, "InterCom receive");
+            session.Start();
             Ready(output);
             HoldUntil(stop, counters, config.Role, audio);
         }
         finally
         {
             receiver.StopAsync().GetAwaiter().GetResult();
+            session.Close();
             transport.Dispose();
             receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }

@@ -4,42 +4,33 @@ using InterCom.Core.Audio;
 using InterCom.Core.Codecs;
 using InterCom.Core.FlowControl;
 using InterCom.Core.Rtp;
-using InterCom.Core.Transport;
+using InterCom.Core.Sessions;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Core.Pipelines;
 
-/// <summary>The sending half: source → <see cref="Input"/> pipe → encoder → RTP → every peer.</summary>
+/// <summary>The sending half: source → <see cref="Input"/> pipe → encoder → RTP → the session, which sends to every peer.</summary>
 internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 {
-    private readonly UdpTransport _transport;
+    private readonly RtpSession _session;
     private readonly ILogger _logger;
     private readonly IAudioEncoder _encoder;
-    private readonly byte[] _rtcp = new byte[64];
     private RtpPacketizer _packetizer;
-    private int _collisionPending;
     private readonly Pipe _pipe;
     private readonly float[] _frame;
     private readonly byte[] _packet;
-    private readonly Lock _peersGate = new();
     private readonly CancellationTokenSource _stop = new();
-    private (IPEndPoint EndPoint, SocketAddress Address)[] _peers = [];
     private IAudioSource? _source;
     private Thread? _captureThread;
     private readonly TaskCompletionSource _captureEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _encodeTask = Task.CompletedTask;
-    private long _packetsSent;
-    private long _bytesSent;
     private int _started;
 
     private readonly FlowControlCounters? _counters;
-    private readonly Security.SrtpSession? _srtp;
     private readonly BitrateController? _rate;
     private readonly int _framesPerReport;
-    private long _streamPackets;   // frames sent on our stream (each peer's copy counted once), for SR and report cadence
-    private long _streamOctets;
+    private long _frames;
     private long _reportsSeen;
-    private long _ssrcChangesSeen;
 
     /// <summary>
     /// What an earlier run of this half (a restarted worker process) already counted: published
@@ -48,15 +39,14 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     internal CesCounters CountersBaseline { get; init; }
 
     public CaptureEncodeSend(
-        AudioFormat format, CodecOptions codec, UdpTransport transport, IEnumerable<IPEndPoint> peers, ILogger logger,
-        FlowControlCounters? counters = null, RateControlOptions? rateControl = null, Security.SrtpSession? srtp = null)
+        RtpSession session, AudioFormat format, CodecOptions codec, ILogger logger,
+        FlowControlCounters? counters = null, RateControlOptions? rateControl = null)
     {
+        _session = session;
         _counters = counters;
-        _srtp = srtp;
-        _framesPerReport = (int)Math.Round(1 / codec.FrameDuration.TotalSeconds); // about one report a second
+        _framesPerReport = (int)Math.Round(1 / codec.FrameDuration.TotalSeconds); // about once a second
         Format = format;
         Codec = codec;
-        _transport = transport;
         _logger = logger;
         _encoder = AudioCodecFactory.CreateEncoder(format, codec);
         _packet = new byte[RtpHeader.FixedSize + AudioCodecFactory.MaxPayloadBytes(codec.Codec, format) + Security.SrtpSession.TagLength];
@@ -64,13 +54,9 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         {
             _rate = new BitrateController(rateControl, codec.EffectiveBitrate(format.Channels));
         }
-        _packetizer = new RtpPacketizer((byte)codec.PayloadType);
+        _packetizer = new RtpPacketizer((byte)codec.PayloadType, session.Ssrc);
         _frame = new float[codec.FrameSamples * format.Channels];
         _pipe = PcmPipe.Create(_frame.Length * sizeof(float));
-        foreach (IPEndPoint peer in peers)
-        {
-            AddPeer(peer);
-        }
     }
 
     public AudioFormat Format { get; }
@@ -81,11 +67,11 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     public PipeWriter Input => _pipe.Writer;
 
-    public IReadOnlyList<IPEndPoint> Peers => Array.ConvertAll(Volatile.Read(ref _peers), p => p.EndPoint);
+    public IReadOnlyList<IPEndPoint> Peers => _session.Peers;
 
-    public long PacketsSent => Interlocked.Read(ref _packetsSent);
+    public long PacketsSent => _session.PacketsSent;
 
-    public long BytesSent => Interlocked.Read(ref _bytesSent);
+    public long BytesSent => _session.BytesSent;
 
     public void Start(IAudioSource? source)
     {
@@ -99,8 +85,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             throw new ArgumentException($"The source produces {source.Format}; the call sends {Format}.", nameof(source));
         }
 
-        PipelineLog.SendStarted(_logger, _encoder is OpusAudioEncoder opus ? (opus.IsNative ? "Opus (native libopus)" : "Opus (managed Concentus)") : "L16", Ssrc, Codec.FrameDuration.TotalMilliseconds, _peers.Length);
-        _ssrcChangesSeen = _counters?.SsrcChangeRequests ?? 0;
+        PipelineLog.SendStarted(_logger, _encoder is OpusAudioEncoder opus ? (opus.IsNative ? "Opus (native libopus)" : "Opus (managed Concentus)") : "L16", Ssrc, Codec.FrameDuration.TotalMilliseconds, _session.Peers.Count);
         PublishCounters(); // the receiving half (maybe another process) learns our SSRC now, not in a second
         _counters?.Beat(Hosting.WorkerRole.Ces);
         // Started here, not on the thread pool: it runs to its first await, and from then on every
@@ -115,33 +100,9 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         }
     }
 
-    public void AddPeer(IPEndPoint peer)
-    {
-        SocketAddress address = _transport.AddressOf(peer);
-        lock (_peersGate)
-        {
-            if (_peers.Any(p => p.EndPoint.Equals(peer)))
-            {
-                return;
-            }
+    public void AddPeer(IPEndPoint peer) => _session.AddPeer(peer);
 
-            Volatile.Write(ref _peers, [.. _peers, (peer, address)]);
-        }
-    }
-
-    public bool RemovePeer(IPEndPoint peer)
-    {
-        lock (_peersGate)
-        {
-            var remaining = _peers.Where(p => !p.EndPoint.Equals(peer)).ToArray();
-            bool removed = remaining.Length != _peers.Length;
-            Volatile.Write(ref _peers, remaining);
-            return removed;
-        }
-    }
-
-    /// <summary>Another source uses our SSRC: from the next frame on, send under a new one (RFC 3550 section 8.2).</summary>
-    public void ChangeSsrcAfterCollision() => Interlocked.Exchange(ref _collisionPending, 1);
+    public bool RemovePeer(IPEndPoint peer) => _session.RemovePeer(peer);
 
     public async Task StopAsync()
     {
@@ -164,59 +125,18 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             // The application completed Input with an error, or stopped mid-frame: nothing more to send.
         }
 
-        if (Interlocked.Exchange(ref _byeSent, 1) == 0 && Volatile.Read(ref _started) != 0)
-        {
-            SendBye(Ssrc, "session ended"); // the others drop our stream at once instead of after a timeout
-        }
-    }
-
-    private int _byeSent;
-
-    private void SendBye(uint ssrc, string reason) => SendToPeers(_rtcp.AsSpan(0, RtcpWriter.WriteBye(_rtcp, [ssrc], reason)));
-
-    /// <summary>Sends one RTCP packet to every peer (as SRTCP when the call is encrypted); the receiving half sends its reports through this.</summary>
-    internal void SendToPeers(ReadOnlySpan<byte> rtcp)
-    {
-        Span<byte> scratch = stackalloc byte[_srtp is null ? 0 : rtcp.Length + Security.SrtpSession.SrtcpOverhead];
-        ReadOnlySpan<byte> datagram = Security.SrtpSession.OutgoingRtcp(_srtp, rtcp, scratch);
-        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
-        {
-            _transport.Send(datagram, address);
-        }
-    }
-
-    /// <summary>Whether <paramref name="from"/> is one of the peers' hosts (the port may differ: a peer may send from another process).</summary>
-    internal bool IsPeerAddress(SocketAddress from)
-    {
-        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
-        {
-            if (UdpTransport.SameHost(address, from))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        _session.EndStream(); // the others drop our stream at once instead of after a timeout
     }
 
     /// <summary>
-    /// Once a second, on the encoding thread: a sender report to the peers, the receivers' latest report
-    /// about our stream into the rate controller (and the encoder retuned if it decided so), and our counters.
+    /// Once a second, on the encoding thread: the receivers' latest report about our stream into the rate
+    /// controller (and the encoder retuned if it decided so), and our counters.
     /// </summary>
     private void Report()
     {
-        RtpPacketizer packetizer = _packetizer;
-        var info = new RtcpSenderInfo(NtpTime.Now(), packetizer.NextTimestamp, (uint)_streamPackets, (uint)_streamOctets);
-        SendToPeers(_rtcp.AsSpan(0, RtcpWriter.WriteSenderReport(_rtcp, packetizer.Ssrc, info, [])));
         if (_counters is null)
         {
             return;
-        }
-
-        if (_counters.SsrcChangeRequests is var requests && requests != _ssrcChangesSeen)
-        {
-            _ssrcChangesSeen = requests; // a collision seen by a receiving half in another process
-            ChangeSsrcAfterCollision();
         }
 
         RdpCounters received = _counters.Snapshot().Rdp;
@@ -304,34 +224,17 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private void EncodeAndSend(float[] frame)
     {
         _counters?.Beat(Hosting.WorkerRole.Ces); // every frame: a sender that stops sending is seen within one
-        if (Interlocked.Exchange(ref _collisionPending, 0) != 0)
+        if (_session.Ssrc != _packetizer.Ssrc)
         {
-            uint old = _packetizer.Ssrc;
-            Volatile.Write(ref _packetizer, new RtpPacketizer(_packetizer.PayloadType));
-            SendBye(old, "SSRC collision");
-            PipelineLog.SsrcChanged(_logger, old, _packetizer.Ssrc);
+            // The session took a new SSRC after a collision (RFC 3550 section 8.2): a new sequence and timestamp too.
+            Volatile.Write(ref _packetizer, new RtpPacketizer(_packetizer.PayloadType, _session.Ssrc));
             PublishCounters();
         }
 
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
         _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
-        int length = RtpHeader.FixedSize + payload;
-        if (_srtp is not null)
-        {
-            length = _srtp.ProtectRtp(_packet, length);
-        }
-
-        ReadOnlySpan<byte> datagram = _packet.AsSpan(0, length);
-        _streamPackets++;
-        _streamOctets += payload;
-        foreach ((IPEndPoint _, SocketAddress address) in Volatile.Read(ref _peers))
-        {
-            _transport.Send(datagram, address);
-            Interlocked.Increment(ref _packetsSent);
-            Interlocked.Add(ref _bytesSent, datagram.Length);
-        }
-
-        if (_streamPackets % _framesPerReport == 0) // one packet per frame: about once a second
+        _session.SendRtp(_packet, RtpHeader.FixedSize + payload);
+        if (++_frames % _framesPerReport == 0)
         {
             Report();
         }

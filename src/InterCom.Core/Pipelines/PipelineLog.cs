@@ -22,8 +22,6 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Sender SSRC {Ssrc:x8} from {EndPoint} left: {Reason}")]
     public static partial void SenderLeft(ILogger logger, uint ssrc, System.Net.IPEndPoint endPoint, string reason);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "Another source uses our SSRC {OldSsrc:x8}; now sending as {NewSsrc:x8}")]
-    public static partial void SsrcChanged(ILogger logger, uint oldSsrc, uint newSsrc);
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Information, Message = "Playback is pulled by the device's callback straight from the jitter buffers")]
     public static partial void PlaybackPulled(ILogger logger);
@@ -31,8 +29,6 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 215, Level = LogLevel.Warning, Message = "Managed Opus allocates as it decodes, so decoding stays off the device's callback: a thread feeds the device a period ahead (install libopus-dev for native libopus and a period less delay)")]
     public static partial void PlaybackPushed(ILogger logger);
 
-    [LoggerMessage(EventId = 216, Level = LogLevel.Error, Message = "Receiver reports failed; the peers no longer hear how their streams arrive")]
-    public static partial void ReportsFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Error, Message = "Playback failed; the call no longer plays audio")]
     public static partial void PlaybackFailed(ILogger logger, Exception exception);
@@ -40,6 +36,4 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 217, Level = LogLevel.Error, Message = "The output failed ({Reason}); the call goes on without it")]
     public static partial void OutputFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 212, Level = LogLevel.Debug, Message = "Dropped a datagram the receive path could not handle")]
-    public static partial void DatagramFailed(ILogger logger, Exception exception);
 }

@@ -9,7 +9,7 @@ namespace InterCom.Core.Transport;
 /// Datagrams stay datagrams: each is handed on whole. The receive loop runs on its own thread with one
 /// reused buffer and <see cref="SocketAddress"/>, so it allocates nothing per packet.
 /// </summary>
-internal sealed class UdpTransport : IDisposable
+internal sealed class UdpTransport : IDatagramTransport, IDisposable
 {
     /// <summary>The largest datagram taken in: 64 KiB.</summary>
     public const int MaxDatagram = 65_536;

@@ -1,4 +1,4 @@
-namespace InterCom.Core.Diagnostics;
+namespace InterCom.Core.Testing;
 
 /// <summary>
 /// Measures how much of one frequency a signal holds (the Goertzel algorithm): the check behind

@@ -1,7 +1,7 @@
 using System.Numerics;
 using InterCom.Core.Devices;
 
-namespace InterCom.Core.Diagnostics;
+namespace InterCom.Core.Testing;
 
 /// <summary>What a <see cref="LatencyProbe"/> found.</summary>
 /// <param name="DelayFrames">The loop's delay in frames: the median over the bursts.</param>

@@ -1,0 +1,90 @@
+namespace InterCom.Core.Jitter;
+
+/// <summary>
+/// The jitter buffer's decisions as pure functions of the situation: which <see cref="PlayoutOperation"/>
+/// comes next. The caller carries it out; these hold no state, so that each rule reads (and is tested) as
+/// a row of a table.
+/// </summary>
+internal static class PlayoutDecision
+{
+    /// <summary>Reads in a row far above the target before packets are discarded.</summary>
+    internal const int FarAboveReadsBeforeDiscard = 10;
+
+    /// <summary>200 ms: a burst after a stall, which stretching would take seconds to play down.</summary>
+    internal const int FarAboveTargetSamples = 9600;
+
+    /// <summary>A fixed target is held within ±1.25 ms.</summary>
+    internal const int FixedBand = TimeStretcher.MinLag;
+
+    /// <summary>The next frame: from the next packet, rebuilt, concealed, waited for, or silence.</summary>
+    /// <param name="nextHere">The packet due next is in its slot.</param>
+    /// <param name="laterHere">A packet after it has come (so the next one is lost, or late).</param>
+    /// <param name="stallCredit">Frames concealed while waiting for it that may stand in for it.</param>
+    /// <param name="afterHere">The packet right after it is here (its in-band FEC may rebuild it).</param>
+    /// <param name="concealedRun">Frames concealed in a row while nothing was buffered.</param>
+    /// <param name="maxConcealedRun">The longest such run before going silent.</param>
+    public static PlayoutOperation NextFrame(bool nextHere, bool laterHere, int stallCredit, bool afterHere, int concealedRun, int maxConcealedRun)
+    {
+        if (nextHere)
+        {
+            return PlayoutOperation.Normal;
+        }
+
+        if (laterHere)
+        {
+            return stallCredit > 0 ? PlayoutOperation.Skip : afterHere ? PlayoutOperation.Recover : PlayoutOperation.Conceal;
+        }
+
+        return concealedRun < maxConcealedRun ? PlayoutOperation.Expand : PlayoutOperation.Idle;
+    }
+
+    /// <summary>
+    /// Just after a frame was decoded: whether to stretch. At least the shortest period (1.25 ms) above the
+    /// target: shorten. Below it (with an adaptive estimate: any shortfall; fixed: more than 1.25 ms under):
+    /// lengthen. Never while stretching is off or cooling down from the last stretch, never concealment.
+    /// </summary>
+    /// <param name="excess">How far the delay is above the target, samples (negative: below).</param>
+    /// <param name="estimating">The target comes from an adaptive estimate (not a fixed or initial one).</param>
+    /// <param name="stretching">Time-stretching is on.</param>
+    /// <param name="coolingDown">Audio of the last stretch is still to be played out first.</param>
+    /// <param name="concealment">The decoded audio is concealment.</param>
+    public static PlayoutOperation Stretch(double excess, bool estimating, bool stretching, bool coolingDown, bool concealment)
+    {
+        if (!stretching || coolingDown || concealment)
+        {
+            return PlayoutOperation.Normal;
+        }
+
+        if (excess >= TimeStretcher.MinLag)
+        {
+            return PlayoutOperation.Shorten;
+        }
+
+        return excess < (estimating ? 0 : -FixedBand) ? PlayoutOperation.Lengthen : PlayoutOperation.Normal;
+    }
+
+    /// <summary>
+    /// At a read: <see cref="PlayoutOperation.Discard"/> once the audio queued has stayed more than 200 ms
+    /// above the target for <see cref="FarAboveReadsBeforeDiscard"/> reads in a row, else <see cref="PlayoutOperation.Normal"/>.
+    /// </summary>
+    /// <param name="queued">Audio queued now (packets and decoded), samples.</param>
+    /// <param name="target">The slack wanted beyond a read, samples.</param>
+    /// <param name="samples">What this read takes.</param>
+    /// <param name="farAboveReads">Reads in a row found far above: counted here, and back to 0 when below or after a discard.</param>
+    public static PlayoutOperation Level(long queued, long target, int samples, ref int farAboveReads)
+    {
+        if (queued <= target + samples + FarAboveTargetSamples)
+        {
+            farAboveReads = 0;
+            return PlayoutOperation.Normal;
+        }
+
+        if (++farAboveReads < FarAboveReadsBeforeDiscard)
+        {
+            return PlayoutOperation.Normal;
+        }
+
+        farAboveReads = 0;
+        return PlayoutOperation.Discard;
+    }
+}
