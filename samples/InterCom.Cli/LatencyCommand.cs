@@ -112,7 +112,7 @@ internal static class LatencyCommand
 
             // What B's buffer held while the bursts went through: its published delay (once a second),
             // sampled all along the probe and averaged, not read once after it (it may have moved since).
-            using var counters = Core.FlowControl.FlowControlCounters.Open(Core.FlowControl.FlowControlCounters.PathFor(session));
+            using var counters = Core.FlowControl.FlowControlMonitor.Open(session);
             using var probing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task<double> bufferDelay = AverageDelayAsync(counters, probing.Token);
             LatencyMeasurement call;
@@ -255,7 +255,7 @@ internal static class LatencyCommand
     }
 
     /// <summary>The receiving end's published playout delay, sampled every 100 ms until cancelled, averaged (ms).</summary>
-    private static async Task<double> AverageDelayAsync(Core.FlowControl.FlowControlCounters counters, CancellationToken cancellationToken)
+    private static async Task<double> AverageDelayAsync(Core.FlowControl.FlowControlMonitor counters, CancellationToken cancellationToken)
     {
         double sum = 0;
         int count = 0;

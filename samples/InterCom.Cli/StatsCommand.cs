@@ -33,14 +33,14 @@ internal static class StatsCommand
         string path;
         try
         {
-            path = FlowControlCounters.PathFor(name);
+            path = FlowControlMonitor.PathFor(name);
         }
         catch (ArgumentException e)
         {
             throw new UsageException($"--session: {e.Message}");
         }
 
-        using FlowControlCounters counters = FlowControlCounters.Open(path);
+        using FlowControlMonitor counters = FlowControlMonitor.Open(name);
         for (int printed = 0; count is null || printed < count; printed++)
         {
             if (printed > 0)

@@ -30,6 +30,7 @@ public sealed class ImpairedRelay : IDisposable
     private readonly Thread[] _threads;
     private EndPoint? _frontPeer;
     private NetworkImpairment _impairment;
+    private NetworkImpairment? _returnImpairment;
     private volatile bool _stopped;
 
     /// <summary>Binds the relay and starts forwarding.</summary>
@@ -62,8 +63,8 @@ public sealed class ImpairedRelay : IDisposable
             throw new InvalidOperationException($"Cannot listen on UDP {listen}: {e.Message}", e);
         }
 
-        _towardsForward = new Direction(this, impairment.Seed);
-        _towardsFront = new Direction(this, unchecked(impairment.Seed * 31 + 7));
+        _towardsForward = new Direction(this, impairment.Seed, returning: false);
+        _towardsFront = new Direction(this, unchecked(impairment.Seed * 31 + 7), returning: true);
         _directions = [_towardsForward, _towardsFront];
         _threads =
         [
@@ -93,6 +94,24 @@ public sealed class ImpairedRelay : IDisposable
             lock (_gate)
             {
                 _impairment = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// What is done to the traffic back towards the first end instead of <see cref="Impairment"/>;
+    /// <see langword="null"/> (the default): the same both ways. A one-way loss, say: a clean return.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    public NetworkImpairment? ReturnImpairment
+    {
+        get => Volatile.Read(ref _returnImpairment);
+        set
+        {
+            value?.Validate();
+            lock (_gate)
+            {
+                _returnImpairment = value;
             }
         }
     }
@@ -295,7 +314,7 @@ public sealed class ImpairedRelay : IDisposable
     private readonly record struct Decision(bool Lost, bool Duplicate, bool HoldBack, long Due);
 
     /// <summary>One direction's generator and state; used under the relay's lock.</summary>
-    private sealed class Direction(ImpairedRelay relay, int seed)
+    private sealed class Direction(ImpairedRelay relay, int seed, bool returning)
     {
         private readonly Random _random = new(seed);
         private long _first = -1;
@@ -318,7 +337,7 @@ public sealed class ImpairedRelay : IDisposable
             double duplicateDraw = _random.NextDouble() * 100;
             double reorderDraw = _random.NextDouble() * 100;
             double jitterDraw = (_random.NextDouble() * 2) - 1;
-            NetworkImpairment impairment = relay._impairment;
+            NetworkImpairment impairment = returning ? Volatile.Read(ref relay._returnImpairment) ?? Volatile.Read(ref relay._impairment) : Volatile.Read(ref relay._impairment);
             _received++;
             _first = _first < 0 ? now : _first;
             if (_burstLeft > 0 || lossDraw < impairment.LossPercent / impairment.BurstLength)

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace InterCom.Core.Tests;
 
 /// <summary>The <c>intercom</c> command as users run it: real processes, real sockets, real files.</summary>
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed class CliTests
 {
@@ -14,7 +15,7 @@ public sealed class CliTests
     public async Task Two_call_processes_carry_each_others_tone_and_report_statistics()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
-        int portA = FreeUdpPort(), portB = FreeUdpPort();
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         string[] common = ["--duration", "4", "--quiet"];
         using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
             "--output", Path.Combine(dir, "a.wav"), "--stats-json", Path.Combine(dir, "a.json"), .. common]);
@@ -70,7 +71,7 @@ public sealed class CliTests
     {
         string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
         string session = $"test-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        int portA = FreeUdpPort(), portB = FreeUdpPort();
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
             "--output", Path.Combine(dir, "a.wav"), "--duration", "60", "--quiet", "--session", session]);
         using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
@@ -117,7 +118,7 @@ public sealed class CliTests
     public async Task Ctrl_C_stops_a_call_cleanly_with_the_wav_file_and_statistics_complete()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
-        int port = FreeUdpPort();
+        int port = Ports.FreeUdp();
         string wav = Path.Combine(dir, "out.wav"), json = Path.Combine(dir, "stats.json");
         using var call = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{port}",
             "--input", "tone:500", "--output", wav, "--stats-json", json]);
@@ -210,7 +211,7 @@ public sealed class CliTests
 
         foreach (bool sameKey in new[] { true, false })
         {
-            int portA = FreeUdpPort(), portB = FreeUdpPort();
+            int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
             string jsonA = Path.Combine(dir, $"a-{sameKey}.json");
             using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
                 "--output", Path.Combine(dir, $"a-{sameKey}.wav"), "--duration", "3", "--quiet", "--key-file", keyFile, "--stats-json", jsonA]);
@@ -242,12 +243,12 @@ public sealed class CliTests
     public async Task Without_a_key_a_call_warns_that_media_is_not_encrypted_and_a_missing_key_file_is_an_error()
     {
         (int code, _, string error) = await IntercomProcess.RunAsync(
-            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "plain.wav"), "--duration", "0.3", "--quiet"], Timeout);
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(Path.GetTempPath(), "plain.wav"), "--duration", "0.3", "--quiet"], Timeout);
         Assert.Equal(0, code);
         Assert.Single(error.Split('\n'), l => l.Contains("not encrypted", StringComparison.Ordinal));
 
         (code, _, error) = await IntercomProcess.RunAsync(
-            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--key-file", "/nonexistent/call.key"], Timeout);
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--key-file", "/nonexistent/call.key"], Timeout);
         Assert.Equal(1, code);
         Assert.Contains("/nonexistent/call.key", error, StringComparison.Ordinal);
     }
@@ -256,7 +257,7 @@ public sealed class CliTests
     public async Task A_missing_input_file_is_a_runtime_error_naming_the_file()
     {
         (int code, _, string error) = await IntercomProcess.RunAsync(
-            ["call", "--listen", $"127.0.0.1:{FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", "/nonexistent/in.wav", "--output", "/tmp/x.wav", "--duration", "1"], Timeout);
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--input", "/nonexistent/in.wav", "--output", "/tmp/x.wav", "--duration", "1"], Timeout);
         Assert.Equal(1, code);
         Assert.Contains("/nonexistent/in.wav", error, StringComparison.Ordinal);
     }
@@ -293,13 +294,6 @@ public sealed class CliTests
         Assert.Contains("Demo OK", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir, "demo-a.wav")));
         Assert.True(File.Exists(Path.Combine(dir, "demo-b.wav")));
-    }
-
-    internal static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private static async Task WaitForAsync(Func<bool> condition, IntercomProcess process)

@@ -9,6 +9,8 @@ namespace InterCom.Core.Tests;
 /// test command starts. PortAudio registers one JACK client per process; these tests name it
 /// "intercom-tests" and wire its ports with jack_connect.
 /// </summary>
+[Trait(Needs.Trait, Needs.Jack)]
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed class DeviceTests
 {
@@ -97,7 +99,7 @@ public sealed class DeviceTests
     {
         AudioDevice jack = JackServer.Device();
         string dir = Directory.CreateTempSubdirectory("intercom-jack-").FullName;
-        int portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         using var probe = PortAudioStream.Open(new PortAudioStreamOptions { InputDevice = jack, OutputDevice = jack, Format = AudioFormat.Mono48k });
         probe.Start();
         using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--duration", "5", "--quiet",

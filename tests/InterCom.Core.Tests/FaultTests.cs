@@ -7,6 +7,8 @@ namespace InterCom.Core.Tests;
 /// Faults a call must survive, made for real: a JACK server that exits and comes back, signals to a call
 /// whose server is gone, worker processes that stop answering, a relay both ends point at, a full disk.
 /// </summary>
+[Trait(Needs.Trait, Needs.Jack)]
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed class FaultTests
 {
@@ -19,7 +21,7 @@ public sealed class FaultTests
     {
         using var jack = new PrivateJackServer();
         string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;
-        int portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         string client = $"fa{Guid.NewGuid():N}"[..10];
         bool playback = direction == "playback";
         // A's device is the JACK one; B is a plain end with a tone and a file.
@@ -101,7 +103,7 @@ public sealed class FaultTests
         using var jack = new PrivateJackServer();
         string client = $"fs{Guid.NewGuid():N}"[..10];
         using var a = IntercomProcess.Start(
-            ["call", "--listen", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--peer", "127.0.0.1:9", "--client-name", client,
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--client-name", client,
              "--input", "jack:system", "--output", "jack:system", "--quiet"],
             jack.Environment);
         Assert.True(jack.WaitForPort($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client; {a.StandardError}");
@@ -122,7 +124,7 @@ public sealed class FaultTests
         using var jack = new PrivateJackServer();
         string client = $"ff{Guid.NewGuid():N}"[..10];
         using var a = IntercomProcess.Start(
-            ["call", "--listen", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--peer", "127.0.0.1:9", "--client-name", client,
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--client-name", client,
              "--input", "tone:440", "--output", "jack:system", "--on-device-loss", "fail", "--duration", "30", "--quiet"],
             jack.Environment);
         Assert.True(jack.WaitForPort($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client; {a.StandardError}");
@@ -137,7 +139,7 @@ public sealed class FaultTests
     public async Task Stopped_workers_are_killed_and_replaced_and_the_sound_comes_back_both_ways()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;
-        int portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         using var a = IntercomProcess.Start(
             ["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440", "--output", Path.Combine(dir, "a.wav"),
              "--processes", "--duration", "60", "--stats-json", Path.Combine(dir, "a.json")]);
@@ -201,7 +203,7 @@ public sealed class FaultTests
         }
 
         using var a = IntercomProcess.Start(
-            ["call", "--listen", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--peer", "127.0.0.1:9", "--input", input, "--output", Path.Combine(dir, "a.wav"),
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--input", input, "--output", Path.Combine(dir, "a.wav"),
              "--processes", "--duration", "4", "--quiet", "--stats-json", Path.Combine(dir, "a.json")]);
         Assert.Equal(0, await a.WaitAsync(Timeout));
         using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "a.json")));
@@ -215,7 +217,7 @@ public sealed class FaultTests
     public async Task Two_calls_that_both_point_at_the_relays_port_hear_each_other_and_the_loss_is_counted_each_way()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;
-        int relayPort = CliTests.FreeUdpPort(), portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+        int relayPort = Ports.FreeUdp(), portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         using var relay = IntercomProcess.Start(["relay", "--listen", $"127.0.0.1:{relayPort}", "--forward", $"127.0.0.1:{portB}", "--loss", "10", "--seed", "7", "--duration", "9", "--quiet"]);
         await WaitForAsync(relay, "forwarding from port", TimeSpan.FromSeconds(20));
         string[] common = ["--peer", $"127.0.0.1:{relayPort}", "--duration", "6", "--quiet"];
@@ -252,7 +254,7 @@ public sealed class FaultTests
         try
         {
             string dir = Directory.CreateTempSubdirectory("intercom-fault-").FullName;
-            int portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+            int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
             string wav = Path.Combine(mount, "a.wav"); // 96 kB/s of 16-bit mono: full after about 2 s
             using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440",
                 "--output", wav, "--duration", "5", "--quiet", "--stats-json", Path.Combine(dir, "a.json")]);

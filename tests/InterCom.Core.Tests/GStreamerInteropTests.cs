@@ -11,6 +11,8 @@ namespace InterCom.Core.Tests;
 /// is played by <c>intercom call</c>, and what <c>intercom call</c> sends is decoded by GStreamer.
 /// The test command installs GStreamer (gstreamer1.0-tools, -plugins-base, -good, -bad).
 /// </summary>
+[Trait(Needs.Trait, Needs.GStreamer)]
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed class GStreamerInteropTests
 {
@@ -22,11 +24,11 @@ public sealed class GStreamerInteropTests
     public async Task Intercom_plays_what_a_gstreamer_opus_sender_sends(bool encrypted)
     {
         string dir = Directory.CreateTempSubdirectory("intercom-gst-in-").FullName;
-        int port = CliTests.FreeUdpPort();
+        int port = Ports.FreeUdp();
         SrtpMasterKey key = SrtpMasterKey.Generate();
         string wav = Path.Combine(dir, "heard.wav"), json = Path.Combine(dir, "stats.json");
         using var call = IntercomProcess.Start(
-            ["call", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--input", "tone:440", "--output", wav,
+            ["call", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{Ports.FreeUdp()}", "--input", "tone:440", "--output", wav,
              "--duration", "6", "--quiet", "--stats-json", json, .. encrypted ? new[] { "--key", key.ToBase64() } : []]);
         await Task.Delay(TimeSpan.FromSeconds(0.5)); // listening before GStreamer sends
 
@@ -54,11 +56,11 @@ public sealed class GStreamerInteropTests
     public async Task Gstreamer_decodes_what_intercom_sends(bool encrypted)
     {
         string dir = Directory.CreateTempSubdirectory("intercom-gst-out-").FullName;
-        int gstPort = CliTests.FreeUdpPort();
+        int gstPort = Ports.FreeUdp();
         string session = $"gst-{Environment.ProcessId}-{encrypted}";
         SrtpMasterKey key = SrtpMasterKey.Generate();
         using var call = IntercomProcess.Start(
-            ["call", "--listen", $"127.0.0.1:{CliTests.FreeUdpPort()}", "--peer", $"127.0.0.1:{gstPort}", "--input", "tone:440",
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", $"127.0.0.1:{gstPort}", "--input", "tone:440",
              "--output", Path.Combine(dir, "unused.wav"), "--duration", "8", "--quiet", "--session", session,
              .. encrypted ? new[] { "--key", key.ToBase64() } : []]);
 

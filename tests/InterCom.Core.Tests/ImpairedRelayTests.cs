@@ -152,9 +152,10 @@ public sealed class ImpairedRelayTests
     }
 
     [Fact]
+    [Trait(Needs.Trait, Needs.Processes)]
     public async Task A_call_through_intercom_relay_loses_what_the_relay_drops()
     {
-        int relayPort = CliTests.FreeUdpPort(), portA = CliTests.FreeUdpPort(), portB = CliTests.FreeUdpPort();
+        int relayPort = Ports.FreeUdp(), portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
         string dir = Directory.CreateTempSubdirectory("intercom-relay-").FullName;
         using var relay = IntercomProcess.Start(["relay", "--listen", $"127.0.0.1:{relayPort}", "--forward", $"127.0.0.1:{portB}", "--loss", "10", "--seed", "5", "--duration", "6"]);
         using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",

@@ -3,6 +3,8 @@ using System.Text.Json;
 namespace InterCom.Core.Tests;
 
 /// <summary><c>intercom latency</c> end to end: two call processes on the JACK server, the probe through them.</summary>
+[Trait(Needs.Trait, Needs.Jack)]
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed class LatencyCommandTests(Xunit.Abstractions.ITestOutputHelper output)
 {

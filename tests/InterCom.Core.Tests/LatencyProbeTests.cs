@@ -5,6 +5,7 @@ using InterCom.Core.Diagnostics;
 namespace InterCom.Core.Tests;
 
 /// <summary>The latency probe's own accuracy, on a loop whose delay the audio server states.</summary>
+[Trait(Needs.Trait, Needs.Jack)]
 [Collection(RealTimeCollection.Name)]
 public sealed class LatencyProbeTests(Xunit.Abstractions.ITestOutputHelper output)
 {

@@ -184,10 +184,11 @@ public sealed class MeshTests
     }
 
     [Fact]
+    [Trait(Needs.Trait, Needs.Processes)]
     public async Task Four_call_processes_form_a_mesh()
     {
         string dir = Directory.CreateTempSubdirectory("intercom-mesh-cli-").FullName;
-        int[] ports = [.. Tones.Select(_ => CliTests.FreeUdpPort())];
+        int[] ports = [.. Tones.Select(_ => Ports.FreeUdp())];
         var processes = new List<IntercomProcess>();
         try
         {

@@ -5,12 +5,13 @@ using System.Xml.Linq;
 namespace InterCom.Core.Tests;
 
 /// <summary>The NuGet package as a user gets it: packed, then referenced from a folder feed by a new app.</summary>
+[Trait(Needs.Trait, Needs.Processes)]
 public sealed class PackageTests
 {
     [Fact]
     public async Task Package_carries_readme_licence_docs_and_symbols_and_an_app_builds_against_it()
     {
-        string repo = FindRepositoryRoot();
+        string repo = Repository.Root;
         string work = Directory.CreateTempSubdirectory("intercom-pack-").FullName;
 
         // Pack a copy, so that this never touches the build the tests run from.
@@ -137,19 +138,6 @@ public sealed class PackageTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"{fileName} {string.Join(' ', args)} failed:\n{await output}\n{await error}");
         return await output;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "InterCom.Core.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The tests run outside the repository: no InterCom.Core.sln above " + AppContext.BaseDirectory);
     }
 
     private static void CopyDirectory(string from, string to)

@@ -15,6 +15,7 @@ namespace InterCom.Core.Tests;
 /// CES and RDP as real child processes (<see cref="ProcessHost"/>): the test process is the host, and a
 /// <see cref="VoiceSession"/> in it is the other end of the call.
 /// </summary>
+[Trait(Needs.Trait, Needs.Processes)]
 [Collection(RealTimeCollection.Name)]
 public sealed partial class ProcessHostTests(ITestOutputHelper output)
 {
@@ -36,7 +37,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     {
         string dir = Directory.CreateTempSubdirectory("intercom-processes-").FullName;
         string wav = Path.Combine(dir, "host-heard.wav");
-        var hostListen = new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort());
+        var hostListen = new IPEndPoint(IPAddress.Loopback, Ports.FreeUdp());
         await using var peer = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [hostListen] });
         var peerHears = new TimedToneSink(peer.Format, ToneFromHost);
         peer.Start(new ToneSource(ToneToHost, peer.Format), peerHears);
@@ -129,7 +130,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     {
         string wav = Path.Combine(Directory.CreateTempSubdirectory("intercom-processes-srtp-").FullName, "host-heard.wav");
         var key = Security.SrtpMasterKey.Generate();
-        var hostListen = new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort());
+        var hostListen = new IPEndPoint(IPAddress.Loopback, Ports.FreeUdp());
         await using var peer = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [hostListen], Key = key });
         var peerHears = new TimedToneSink(peer.Format, ToneFromHost);
         peer.Start(new ToneSource(ToneToHost, peer.Format), peerHears);
@@ -156,9 +157,9 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     {
         string dir = Directory.CreateTempSubdirectory("intercom-orphans-").FullName;
         string session = $"orphans-{Environment.ProcessId}";
-        int port = CliTests.FreeUdpPort();
+        int port = Ports.FreeUdp();
         using var call = IntercomProcess.Start(
-            ["call", "--processes", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{CliTests.FreeUdpPort()}",
+            ["call", "--processes", "--listen", $"127.0.0.1:{port}", "--peer", $"127.0.0.1:{Ports.FreeUdp()}",
              "--input", "tone:440", "--output", Path.Combine(dir, "heard.wav"), "--session", session, "--quiet"]);
         Match pids = Match.Empty;
         var deadline = Stopwatch.StartNew();
@@ -193,7 +194,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
     {
         await using var host = new ProcessHost(new ProcessHostOptions
         {
-            Session = new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort()), Peers = [new IPEndPoint(IPAddress.Loopback, 9)] },
+            Session = new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, Ports.FreeUdp()), Peers = [new IPEndPoint(IPAddress.Loopback, 9)] },
             Input = "/nonexistent/input.wav",
             Output = Path.Combine(Path.GetTempPath(), "never-written.wav"),
         });
@@ -209,7 +210,7 @@ public sealed partial class ProcessHostTests(ITestOutputHelper output)
         await using var session = new VoiceSession(new VoiceSessionOptions
         {
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = [new IPEndPoint(IPAddress.Loopback, CliTests.FreeUdpPort())],
+            Peers = [new IPEndPoint(IPAddress.Loopback, Ports.FreeUdp())],
             CountersName = name,
         });
         session.Start(new ToneSource(440, session.Format), null);

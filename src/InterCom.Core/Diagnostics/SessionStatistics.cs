@@ -3,7 +3,7 @@ namespace InterCom.Core.Diagnostics;
 /// <summary>A snapshot of a call's statistics.</summary>
 /// <param name="Duration">Time since the session started.</param>
 /// <param name="PacketsSent">RTP packets sent, counting each peer's copy.</param>
-/// <param name="BytesSent">UDP payload bytes sent (RTP header included), counting each peer's copy.</param>
+/// <param name="BytesSent">RTP payload bytes sent (headers and SRTP tags not included, as <see cref="PeerStatistics.BytesReceived"/> counts them), counting each peer's copy.</param>
 /// <param name="Peers">Per remote sender receive statistics, in order of first arrival.</param>
 /// <param name="PacketsMalformed">Datagrams dropped because they were not valid RTP.</param>
 /// <param name="PacketsUnknownPayloadType">RTP packets dropped because their payload type is not one the call decodes.</param>
@@ -56,4 +56,22 @@ public sealed record SessionStatistics(
 
     /// <summary>What was received over all senders (<see cref="Peers"/> summed).</summary>
     public ReceiveTotals Received => ReceiveTotals.Of(Peers);
+
+    /// <summary>A readable summary: what was sent, what was dropped and why, then a line per sender heard.</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder();
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        text.Append(culture, $"{Duration.TotalSeconds:F1} s{(Encrypted ? ", encrypted" : "")}: sent {PacketsSent} packets ({BytesSent} payload bytes), {SendErrors} refused");
+        text.Append(culture, $"; rtt {RoundTripMs:F1} ms, remote loss {RemoteLossPercent:F1} %, bitrate {TargetBitrate} b/s, FEC {(FecEnabled ? "on" : "off")}");
+        text.Append(culture, $"; dropped: {PacketsMalformed} malformed, {PacketsUnknownPayloadType} unknown payload type, {PacketsFailedAuthentication} unauthentic, {PacketsReplayed} replayed");
+        text.Append(culture, $", {PacketsFromUnknownSources} from unknown sources, {PacketsFromRemovedPeers} from removed peers, {PacketsInProbation} in probation, {PacketsSsrcConflict} SSRC conflicts");
+        text.Append(culture, $"; {SsrcCollisions} SSRC collisions, {PeersLeft} senders left, {RtcpPacketsReceived} RTCP in, {OutputFailures} output failures");
+        foreach (PeerStatistics peer in Peers)
+        {
+            text.AppendLine().Append("  ").Append(peer);
+        }
+
+        return text.ToString();
+    }
 }

@@ -5,7 +5,7 @@ namespace InterCom.Core.FlowControl;
 /// <param name="ProcessId">The publishing process.</param>
 /// <param name="Ssrc">The sender's current SSRC (the receiving half drops packets that carry it).</param>
 /// <param name="PacketsSent">RTP packets sent, each peer's copy counted.</param>
-/// <param name="BytesSent">Bytes sent, RTP headers included.</param>
+/// <param name="BytesSent">RTP payload bytes sent (headers and SRTP tags not included).</param>
 /// <param name="TargetBitrate">The Opus bitrate the rate controller chose, bits per second.</param>
 /// <param name="FecEnabled">Whether Opus in-band FEC is on.</param>
 /// <param name="LossHintPercent">The expected-loss hint given to the Opus encoder, percent.</param>

@@ -11,7 +11,7 @@ namespace InterCom.Core.FlowControl;
 /// sequence number (odd while a write is under way), so any reader in any process takes a consistent
 /// <see cref="Snapshot"/> while the writers run, with no lock. Layout: docs/flow-control.md.
 /// </summary>
-public sealed unsafe class FlowControlCounters : IDisposable
+internal sealed unsafe class FlowControlCounters : IDisposable
 {
     /// <summary>The first four bytes of the block, "ICFC" in ASCII.</summary>
     public const int Magic = 0x43464349;

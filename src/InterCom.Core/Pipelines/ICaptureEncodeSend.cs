@@ -34,7 +34,7 @@ public interface ICaptureEncodeSend : IAsyncDisposable
     /// <summary>RTP packets sent (each peer's copy counts).</summary>
     long PacketsSent { get; }
 
-    /// <summary>Bytes sent, RTP headers included (each peer's copy counts).</summary>
+    /// <summary>RTP payload bytes sent, as the receiving side counts them (headers and SRTP tags not included; each peer's copy counts).</summary>
     long BytesSent { get; }
 
     /// <summary>Starts encoding; with a <paramref name="source"/>, also a capture thread that pumps it into <see cref="Input"/>.</summary>
