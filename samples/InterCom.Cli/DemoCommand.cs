@@ -59,7 +59,7 @@ internal static class DemoCommand
         {
             try
             {
-                devicesA = AudioEndpoints.Open("default", "default", settings.Format, args.Single("client-name"));
+                devicesA = AudioEndpoints.Open("default", "default", settings.Format, clientName: args.Single("client-name"));
             }
             catch (Exception e) when (e is ArgumentException or Core.Interop.PortAudioException)
             {

@@ -93,34 +93,25 @@ public sealed class AudioEndpoints : IDisposable
         }
     }
 
-    /// <summary>Opens the source and the sink (a device stream is started).</summary>
-    /// <param name="input">What to send, or <see langword="null"/> for no source.</param>
-    /// <param name="output">Where to play, or <see langword="null"/> for no sink.</param>
-    /// <param name="format">The call's format.</param>
-    /// <param name="clientName">The JACK client name to use when PortAudio is not yet initialised, or <see langword="null"/>.</param>
-    /// <param name="appendOutput">Continue a WAV output file written before (by an earlier run of the same half) instead of replacing it.</param>
-    /// <exception cref="ArgumentException">The words are invalid (<see cref="Validate"/>).</exception>
-    /// <exception cref="FileNotFoundException">The input file does not exist.</exception>
-    /// <exception cref="DirectoryNotFoundException">The output file's folder does not exist.</exception>
-    /// <exception cref="Interop.PortAudioException">PortAudio is missing, or the device cannot be opened.</exception>
-    public static AudioEndpoints Open(string? input, string? output, AudioFormat format, string? clientName = null, bool appendOutput = false)
-        => Open(input, output, format, new PortAudioStreamOptions(), clientName, appendOutput);
-
-    /// <summary>As <see cref="Open(string?, string?, AudioFormat, string?, bool)"/>, with the device stream's settings taken from <paramref name="device"/> (its devices and format are filled in).</summary>
+    /// <summary>Opens the source and the sink (a device stream is started), with the device stream's settings taken from <paramref name="device"/> (its devices and format are filled in).</summary>
     /// <param name="input">Where the call's audio comes from (see the class summary), or <see langword="null"/>.</param>
     /// <param name="output">Where the call's audio goes, or <see langword="null"/>.</param>
     /// <param name="format">The call's format.</param>
-    /// <param name="device">Device stream settings, e.g. <see cref="PortAudioStreamOptions.PlaybackQueuePeriods"/>.</param>
+    /// <param name="device">Device stream settings, e.g. <see cref="PortAudioStreamOptions.PlaybackQueuePeriods"/>; default PortAudio's.</param>
     /// <param name="clientName">JACK client name, or <see langword="null"/>.</param>
     /// <param name="appendOutput">Continue an existing WAV output file instead of replacing it.</param>
     /// <param name="onDeviceLoss">What to do when the device stops by itself; default <see cref="DeviceLossPolicy.Retry"/>.</param>
     /// <param name="logger">Where device loss and return are logged; default none.</param>
     /// <returns>The opened endpoints; dispose them to close everything.</returns>
+    /// <exception cref="ArgumentException">The words are invalid (<see cref="Validate"/>).</exception>
+    /// <exception cref="FileNotFoundException">The input file does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The output file's folder does not exist.</exception>
+    /// <exception cref="Interop.PortAudioException">PortAudio is missing, or the device cannot be opened.</exception>
     public static AudioEndpoints Open(
-        string? input, string? output, AudioFormat format, PortAudioStreamOptions device, string? clientName = null, bool appendOutput = false,
+        string? input, string? output, AudioFormat format, PortAudioStreamOptions? device = null, string? clientName = null, bool appendOutput = false,
         DeviceLossPolicy onDeviceLoss = DeviceLossPolicy.Retry, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(device);
+        device ??= new PortAudioStreamOptions();
         Validate(input, output);
         if (clientName is not null)
         {
