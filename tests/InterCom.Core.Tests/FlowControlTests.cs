@@ -1,9 +1,76 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Runtime.InteropServices;
 using InterCom.Core.FlowControl;
 
 namespace InterCom.Core.Tests;
 
 public sealed class FlowControlTests
 {
+    [Fact]
+    public void The_block_layout_is_the_documented_one()
+    {
+        // docs/flow-control.md's table: where each section starts (the values follow a sequence number).
+        Assert.Equal(512, Marshal.SizeOf<CountersLayout>());
+        Assert.Equal(64, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.CesSequence)));
+        Assert.Equal(72, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.Ces)));
+        Assert.Equal(192, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.RdpSequence)));
+        Assert.Equal(200, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.Rdp)));
+        Assert.Equal(448, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.SsrcChangeRequests)));
+        Assert.Equal(456, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.CesLiveness)));
+        Assert.Equal(480, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.RdpLiveness)));
+        Assert.True(72 + Marshal.SizeOf<CesSection>() <= 192 && 200 + Marshal.SizeOf<RdpSection>() <= 448, "a section runs into the next");
+        Assert.Equal(7 * 8, (int)Marshal.OffsetOf<CesSection>(nameof(CesSection.LossHintPercent))); // the eighth value
+        Assert.Equal(12 * 8, (int)Marshal.OffsetOf<RdpSection>(nameof(RdpSection.ReportsReceived))); // the thirteenth
+    }
+
+    [Fact]
+    public async Task A_running_call_is_seen_through_the_InterCom_Core_meter()
+    {
+        var options = new Hosting.VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        await using var a = new Hosting.VoiceSession(options);
+        await using var b = new Hosting.VoiceSession(options);
+        a.AddPeer(b.LocalEndPoint);
+        b.AddPeer(a.LocalEndPoint);
+        a.Start(new Audio.ToneSource(440, a.Format), null);
+        b.Start(new Audio.ToneSource(660, b.Format), null);
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // two publications of the counters
+
+        var seen = new Dictionary<(string Instrument, string Call), double>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "InterCom.Core")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                if (tag.Key == "intercom.call")
+                {
+                    seen[(instrument.Name, (string)tag.Value!)] = value;
+                }
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+        listener.RecordObservableInstruments();
+
+        string call = a.LocalEndPoint.ToString();
+        Assert.True(seen.GetValueOrDefault(("intercom.packets.sent", call)) > 50, "packets sent");
+        Assert.True(seen.GetValueOrDefault(("intercom.packets.received", call)) > 50, "packets received");
+        Assert.Equal(0, seen.GetValueOrDefault(("intercom.packets.lost", call), -1));
+        Assert.Equal(32_000, seen.GetValueOrDefault(("intercom.bitrate.target", call)));
+        Assert.True(seen.ContainsKey(("intercom.playout.delay", b.LocalEndPoint.ToString())), "each call tagged by its address");
+    }
+
     [Fact]
     public void A_reader_never_sees_a_half_written_section_while_the_writer_runs()
     {

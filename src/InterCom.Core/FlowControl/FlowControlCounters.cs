@@ -9,7 +9,7 @@ namespace InterCom.Core.FlowControl;
 /// /dev/shm on Linux: named maps without a file are Windows-only in .NET), or in plain memory when
 /// they share one. Each half writes only its own section, between two increments of that section's
 /// sequence number (odd while a write is under way), so any reader in any process takes a consistent
-/// <see cref="Snapshot"/> while the writers run, with no lock. Layout: docs/flow-control.md.
+/// <see cref="Snapshot"/> while the writers run, with no lock. Layout: <see cref="CountersLayout"/> (docs/flow-control.md).
 /// </summary>
 internal sealed unsafe class FlowControlCounters : IDisposable
 {
@@ -22,14 +22,9 @@ internal sealed unsafe class FlowControlCounters : IDisposable
     /// <summary>Size of the block: 512 bytes.</summary>
     public const int Size = 512;
 
-    private const int CesSection = 64;   // sequence + 8 fields
-    private const int RdpSection = 192;  // sequence + 13 fields
-    private const int SsrcChangeRequestsOffset = 448; // written by the receiving half with an atomic increment
-    private const int CesLivenessOffset = 456;        // heartbeat, device losses, device reopenings: one writer each
-    private const int RdpLivenessOffset = 480;
     private readonly MemoryMappedFile? _file;
     private readonly MemoryMappedViewAccessor? _view;
-    private readonly long* _base;
+    private readonly CountersLayout* _block;
     private readonly IntPtr _memory;
     private int _disposed;
 
@@ -42,12 +37,12 @@ internal sealed unsafe class FlowControlCounters : IDisposable
             _view = file.CreateViewAccessor(0, Size);
             byte* pointer = null;
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _base = (long*)(pointer + _view.PointerOffset);
+            _block = (CountersLayout*)(pointer + _view.PointerOffset);
         }
         else
         {
             _memory = (IntPtr)NativeMemory.AllocZeroed(Size);
-            _base = (long*)_memory;
+            _block = (CountersLayout*)_memory;
         }
     }
 
@@ -116,7 +111,7 @@ internal sealed unsafe class FlowControlCounters : IDisposable
 
         var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
         var counters = new FlowControlCounters(file, path);
-        long header = Volatile.Read(ref counters._base[0]);
+        long header = Volatile.Read(ref counters._block->Header);
         if ((int)header != Magic || (int)(header >> 32) != LayoutVersion)
         {
             counters.Dispose();
@@ -140,76 +135,45 @@ internal sealed unsafe class FlowControlCounters : IDisposable
     }
 
     /// <summary>Publishes the sending half's counters (only one writer, the sending half, may call it).</summary>
-    public void Publish(in CesCounters c)
-    {
-        long* s = Section(CesSection);
-        BeginWrite(s);
-        s[1] = c.Heartbeat;
-        s[2] = c.ProcessId;
-        s[3] = c.Ssrc;
-        s[4] = c.PacketsSent;
-        s[5] = c.BytesSent;
-        s[6] = c.TargetBitrate;
-        s[7] = c.FecEnabled ? 1 : 0;
-        s[8] = c.LossHintPercent;
-        EndWrite(s);
-    }
+    public void Publish(in CesCounters c) => Write(ref Block->CesSequence, ref Block->Ces, CesSection.From(c));
 
     /// <summary>Publishes the receiving half's counters (only one writer, the receiving half, may call it).</summary>
-    public void Publish(in RdpCounters c)
-    {
-        long* s = Section(RdpSection);
-        BeginWrite(s);
-        s[1] = c.Heartbeat;
-        s[2] = c.ProcessId;
-        s[3] = c.PacketsReceived;
-        s[4] = c.BytesReceived;
-        s[5] = c.PacketsLost;
-        s[6] = c.PacketsLate;
-        s[7] = c.FramesConcealed;
-        s[8] = c.JitterMicros;
-        s[9] = c.PlayoutDelayMicros;
-        s[10] = c.RoundTripMicros;
-        s[11] = c.RemoteFractionLost;
-        s[12] = c.RemoteJitterMicros;
-        s[13] = c.ReportsReceived;
-        EndWrite(s);
-    }
+    public void Publish(in RdpCounters c) => Write(ref Block->RdpSequence, ref Block->Rdp, RdpSection.From(c));
 
     /// <summary>The sending half's SSRC as last published (one atomic read, for the receiving half's per-packet checks).</summary>
-    public uint CesSsrc => (uint)Volatile.Read(ref Section(CesSection)[3]);
+    public uint CesSsrc => (uint)Volatile.Read(ref Block->Ces.Ssrc);
 
     /// <summary>How many times the receiving half has asked the sending half to change its SSRC (after a collision).</summary>
-    public long SsrcChangeRequests => Volatile.Read(ref Section(SsrcChangeRequestsOffset)[0]);
+    public long SsrcChangeRequests => Volatile.Read(ref Block->SsrcChangeRequests);
 
     /// <summary>Asks the sending half, wherever it runs, to change its SSRC: another source uses it (RFC 3550 section 8.2).</summary>
-    public void RequestSsrcChange() => Interlocked.Increment(ref Section(SsrcChangeRequestsOffset)[0]);
+    public void RequestSsrcChange() => Interlocked.Increment(ref Block->SsrcChangeRequests);
 
     /// <summary>
     /// One half says it is alive (<see cref="Environment.TickCount64"/>): often (every frame, every 100 ms),
     /// unlike the once-a-second sections, so that a host can tell a hung worker within a second.
     /// </summary>
-    internal void Beat(Hosting.WorkerRole half) => Volatile.Write(ref Liveness(half)[0], Environment.TickCount64);
+    internal void Beat(Hosting.WorkerRole half) => Volatile.Write(ref Liveness(half).Heartbeat, Environment.TickCount64);
 
     /// <summary>One half's device history: times lost, times reopened (only that half's worker writes it).</summary>
     internal void PublishDevice(Hosting.WorkerRole half, long losses, long reopenings)
     {
-        long* slots = Liveness(half);
-        Volatile.Write(ref slots[1], losses);
-        Volatile.Write(ref slots[2], reopenings);
+        ref LivenessSection slots = ref Liveness(half);
+        Volatile.Write(ref slots.DeviceLosses, losses);
+        Volatile.Write(ref slots.DeviceReopenings, reopenings);
     }
 
     /// <summary>One half's last beat (0: none yet) and device history.</summary>
     internal (long Heartbeat, long DeviceLosses, long DeviceReopenings) ReadLiveness(Hosting.WorkerRole half)
     {
-        long* slots = Liveness(half);
-        return (Volatile.Read(ref slots[0]), Volatile.Read(ref slots[1]), Volatile.Read(ref slots[2]));
+        ref LivenessSection slots = ref Liveness(half);
+        return (Volatile.Read(ref slots.Heartbeat), Volatile.Read(ref slots.DeviceLosses), Volatile.Read(ref slots.DeviceReopenings));
     }
 
-    private long* Liveness(Hosting.WorkerRole half) => Section(half == Hosting.WorkerRole.Ces ? CesLivenessOffset : RdpLivenessOffset);
+    private ref LivenessSection Liveness(Hosting.WorkerRole half) => ref half == Hosting.WorkerRole.Ces ? ref Block->CesLiveness : ref Block->RdpLiveness;
 
     /// <summary>A consistent copy of both sections, taken while the writers may be writing.</summary>
-    public FlowControlSnapshot Snapshot() => new(ReadCes(), ReadRdp());
+    public FlowControlSnapshot Snapshot() => new(Read(ref Block->CesSequence, ref Block->Ces).ToCounters(), Read(ref Block->RdpSequence, ref Block->Rdp).ToCounters());
 
     /// <inheritdoc/>
     public void Dispose()
@@ -231,53 +195,40 @@ internal sealed unsafe class FlowControlCounters : IDisposable
         }
     }
 
-    private long* Section(int offset)
+    private CountersLayout* Block
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return (long*)((byte*)_base + offset);
-    }
-
-    private static void BeginWrite(long* section)
-    {
-        Volatile.Write(ref section[0], section[0] + 1); // odd: a write is under way
-        Interlocked.MemoryBarrier();
-    }
-
-    private static void EndWrite(long* section)
-    {
-        Interlocked.MemoryBarrier();
-        Volatile.Write(ref section[0], section[0] + 1); // even again: consistent
-    }
-
-    private CesCounters ReadCes()
-    {
-        long* s = Section(CesSection);
-        while (true)
+        get
         {
-            long before = Volatile.Read(ref s[0]);
-            var c = new CesCounters(Volatile.Read(ref s[1]), Volatile.Read(ref s[2]), Volatile.Read(ref s[3]), Volatile.Read(ref s[4]),
-                Volatile.Read(ref s[5]), Volatile.Read(ref s[6]), Volatile.Read(ref s[7]) != 0, Volatile.Read(ref s[8]));
-            if ((before & 1) == 0 && Volatile.Read(ref s[0]) == before)
-            {
-                return c;
-            }
-
-            Thread.SpinWait(20);
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            return _block;
         }
     }
 
-    private RdpCounters ReadRdp()
+    /// <summary>Writes a section whole between two increments of its sequence number (odd while the write is under way).</summary>
+    private static void Write<T>(ref long sequence, ref T section, in T value)
+        where T : unmanaged
     {
-        long* s = Section(RdpSection);
+        long before = sequence;
+        Volatile.Write(ref sequence, before + 1);
+        Interlocked.MemoryBarrier();
+        section = value;
+        Interlocked.MemoryBarrier();
+        Volatile.Write(ref sequence, before + 2);
+    }
+
+    /// <summary>A copy of a section that no write overlapped: taken again until the sequence number was even and unchanged around it.</summary>
+    private static T Read<T>(ref long sequence, ref T section)
+        where T : unmanaged
+    {
         while (true)
         {
-            long before = Volatile.Read(ref s[0]);
-            var c = new RdpCounters(Volatile.Read(ref s[1]), Volatile.Read(ref s[2]), Volatile.Read(ref s[3]), Volatile.Read(ref s[4]),
-                Volatile.Read(ref s[5]), Volatile.Read(ref s[6]), Volatile.Read(ref s[7]), Volatile.Read(ref s[8]), Volatile.Read(ref s[9]),
-                Volatile.Read(ref s[10]), Volatile.Read(ref s[11]), Volatile.Read(ref s[12]), Volatile.Read(ref s[13]));
-            if ((before & 1) == 0 && Volatile.Read(ref s[0]) == before)
+            long before = Volatile.Read(ref sequence);
+            Interlocked.MemoryBarrier();
+            T copy = section;
+            Interlocked.MemoryBarrier();
+            if ((before & 1) == 0 && Volatile.Read(ref sequence) == before)
             {
-                return c;
+                return copy;
             }
 
             Thread.SpinWait(20);
@@ -286,7 +237,7 @@ internal sealed unsafe class FlowControlCounters : IDisposable
 
     private void WriteHeader()
     {
-        Volatile.Write(ref _base[1], Size);
-        Volatile.Write(ref _base[0], ((long)LayoutVersion << 32) | (uint)Magic);
+        Volatile.Write(ref _block->BlockSize, Size);
+        Volatile.Write(ref _block->Header, ((long)LayoutVersion << 32) | (uint)Magic);
     }
 }

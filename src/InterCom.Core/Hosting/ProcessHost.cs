@@ -131,6 +131,7 @@ public sealed class ProcessHost : IAsyncDisposable
         await _sender.LaunchAsync(restarted: false, cancellationToken).ConfigureAwait(false);
         _receiver.Supervise();
         _sender.Supervise();
+        _metrics = Diagnostics.CallMetrics.Register(LocalEndPoint.ToString(), GetFlowControl);
         ProcessHostLog.Started(_logger, LocalEndPoint, _sender.ProcessId, _receiver.ProcessId);
     }
 
@@ -144,6 +145,7 @@ public sealed class ProcessHost : IAsyncDisposable
     }
 
     private FlowControlSnapshot? _finalFlowControl;
+    private IDisposable? _metrics;
     private readonly (long Heartbeat, long DeviceLosses, long DeviceReopenings)[] _finalLiveness = new (long, long, long)[2];
 
     private (long Heartbeat, long DeviceLosses, long DeviceReopenings) Liveness(WorkerRole role)
@@ -162,6 +164,7 @@ public sealed class ProcessHost : IAsyncDisposable
             return;
         }
 
+        _metrics?.Dispose();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_sender.StopAsync(), _receiver.StopAsync()).ConfigureAwait(false); // each bounded: a stop never hangs
         lock (_counters)

@@ -35,6 +35,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly FlowControl.FlowControlCounters _counters;
     private readonly Security.SrtpSession? _srtp;
     private long _startTimestamp;
+    private IDisposable? _metrics;
     private int _disposed;
 
     /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start"/>.</summary>
@@ -106,6 +107,7 @@ public sealed class VoiceSession : IAsyncDisposable
         _transport.StartReceiving(_session, "InterCom receive");
         _session.Start();
         _sender.Start(source);
+        _metrics = CallMetrics.Register(LocalEndPoint.ToString(), GetFlowControl);
         SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
     }
 
@@ -178,6 +180,7 @@ public sealed class VoiceSession : IAsyncDisposable
             return;
         }
 
+        _metrics?.Dispose();
         await _sender.StopAsync().ConfigureAwait(false);
         await _receiver.StopAsync().ConfigureAwait(false);
         _session.Close(); // BYE
