@@ -1,69 +1,43 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace InterCom.Cli;
 
 /// <summary>
-/// A command's options: <c>--name value</c>, <c>--name=value</c> and bare <c>--flag</c>s, each checked
-/// against the command's known options so that a typo is an error naming it, never silently ignored.
+/// What a command was given, read from System.CommandLine's parse: flags, and each value option's
+/// values in order. The checks of values (numbers, ranges, choices, an option given twice) are here,
+/// each error naming its option.
 /// </summary>
 internal sealed class Arguments
 {
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
-    public Arguments(string command, IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flagOptions)
+    public Arguments(ParseResult result)
     {
-        for (int i = 0; i < args.Count; i++)
+        ArgumentNullException.ThrowIfNull(result);
+        Command = result.CommandResult.Command.Name;
+        foreach (Option option in result.CommandResult.Command.Options)
         {
-            string arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            if (result.GetResult(option) is not { Implicit: false } given)
             {
-                throw new UsageException($"'{command}' takes no argument '{arg}'; options start with --. See 'intercom {command} --help'.");
-            }
-
-            string name = arg[2..];
-            string? value = null;
-            int equals = name.IndexOf('=', StringComparison.Ordinal);
-            if (equals >= 0)
-            {
-                value = name[(equals + 1)..];
-                name = name[..equals];
-            }
-
-            if (flagOptions.Contains(name))
-            {
-                if (value is not null)
-                {
-                    throw new UsageException($"--{name} takes no value.");
-                }
-
-                _flags.Add(name);
                 continue;
             }
 
-            if (!valueOptions.Contains(name))
+            string name = option.Name.TrimStart('-');
+            if (option is Option<bool>)
             {
-                throw new UsageException($"Unknown option --{name} for '{command}'. See 'intercom {command} --help'.");
+                _flags.Add(name);
             }
-
-            if (value is null)
+            else
             {
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw new UsageException($"--{name} needs a value.");
-                }
-
-                value = args[++i];
+                _values[name] = [.. given.Tokens.Select(t => t.Value)];
             }
-
-            if (!_values.TryGetValue(name, out List<string>? list))
-            {
-                _values[name] = list = [];
-            }
-
-            list.Add(value);
         }
     }
+
+    /// <summary>The command's name.</summary>
+    public string Command { get; }
 
     public bool Has(string flag) => _flags.Contains(flag);
 

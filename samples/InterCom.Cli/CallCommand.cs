@@ -11,58 +11,39 @@ namespace InterCom.Cli;
 /// <summary><c>intercom call</c>: one end of a call, until Ctrl+C or --duration.</summary>
 internal static class CallCommand
 {
-    public const string Help = """
-        intercom call --listen [ADDR:]PORT --peer HOST:PORT [options]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "call",
+        """
         Holds a full-duplex call with the peer(s) until Ctrl+C or --duration. Prints a status line once
-        a second to standard error; writes the final statistics as JSON with --stats-json.
+        a second to standard error (out and in: RTP payload rates, headers and SRTP tags not counted);
+        writes the final statistics as JSON with --stats-json. Usage: intercom call --listen [ADDR:]PORT
+        --peer HOST:PORT [options]. Exit codes: 0 success, 1 runtime failure, 2 bad usage.
+        """,
+        [
+            CliOption.Value("listen", "[ADDR:]PORT", "UDP port to receive on (and send from); PORT alone listens on every IPv4 and IPv6 address; ADDR:PORT or [IPV6]:PORT on one address"),
+            CliOption.Value("peer", "HOST:PORT", "where to send; repeat for more peers"),
+            CliOption.Value("input", "SPEC", "default | DEVICE | tone:HZ | FILE.wav (default: default); DEVICE: an index or a name substring from 'intercom devices', optionally with its host API: jack:system, alsa:pulse"),
+            CliOption.Value("output", "SPEC", "default | DEVICE | FILE.wav (default: default)"),
+        ],
+        CallSettings.Definitions(),
+        [
+            CliOption.Value("on-device-loss", "retry|fail", "when an audio device stops by itself (unplugged, its JACK server gone): retry = go on without it (sending silence) and reopen it as soon as it is back; fail = end the call with exit code 1 (default retry)"),
+            CliOption.Value("duration", "SECONDS", "stop after this long (default: until Ctrl+C)"),
+            CliOption.Value("stats-json", "FILE", "write the final statistics to FILE as JSON"),
+            CliOption.Value("client-name", "NAME", "JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's"),
+            CliOption.Value("session", "NAME", "publish the call's flow-control counters under NAME, for 'intercom stats --session NAME' in another terminal"),
+            CliOption.Value("key", "BASE64", "encrypt and authenticate the call (SRTP, AES-128-GCM) with this pre-shared key; every end needs the same ('intercom keygen')"),
+            CliOption.Value("key-file", "PATH", "the same, the key read from a file (keeps it out of 'ps')"),
+            CliOption.Flag("processes", "run the sending half (capture, encode, send) and the receiving half (receive, decode, play) as two child processes linked by the shared counters; a half that dies is restarted at once. A WAV output is continued across a restart; a WAV input starts over. JACK clients are NAME-ces and NAME-rdp with --client-name NAME"),
+            CliOption.Flag("quiet", "no status line"),
+            CliOption.Flag("verbose", "log what the library does to standard error"),
+        ]);
 
-          --listen [ADDR:]PORT     UDP port to receive on (and send from); PORT alone listens on every
-                                   IPv4 and IPv6 address; ADDR:PORT or [IPV6]:PORT on one address
-          --peer HOST:PORT         where to send; repeat for more peers
-          --input SPEC             default | DEVICE | tone:HZ | FILE.wav   (default: default)
-          --output SPEC            default | DEVICE | FILE.wav            (default: default)
-                                   DEVICE: an index or a name substring from 'intercom devices',
-                                   optionally with its host API: jack:system, alsa:pulse
-        {0}
-          --on-device-loss retry|fail
-                                   when an audio device stops by itself (unplugged, its JACK server
-                                   gone): retry = go on without it (sending silence) and reopen it
-                                   as soon as it is back; fail = end the call with exit code 1
-                                   (default retry)
-          --duration SECONDS       stop after this long (default: until Ctrl+C)
-          --stats-json FILE        write the final statistics to FILE as JSON
-          --client-name NAME       JACK client name (ports NAME:in_0, NAME:out_0); default PortAudio's
-          --session NAME           publish the call's flow-control counters under NAME, for
-                                   'intercom stats --session NAME' in another terminal
-          --key BASE64             encrypt and authenticate the call (SRTP, AES-128-GCM) with this
-                                   pre-shared key; every end needs the same ('intercom keygen')
-          --key-file PATH          the same, the key read from a file (keeps it out of 'ps')
-          --processes              run the sending half (capture, encode, send) and the receiving
-                                   half (receive, decode, play) as two child processes linked by
-                                   the shared counters; a half that dies is restarted at once.
-                                   A WAV output is continued across a restart; a WAV input starts over.
-                                   JACK clients are NAME-ces and NAME-rdp with --client-name NAME
-          --quiet                  no status line
-          --verbose                log what the library does to standard error
-          --help                   this text
-
-        Exit codes: 0 success, 1 runtime failure, 2 bad usage.
-        """;
-
-    private static readonly HashSet<string> s_values = ["listen", "peer", "input", "output", "duration", "stats-json", "client-name", "session", "key", "key-file", "on-device-loss", .. CallSettings.Options];
     private static readonly Dictionary<string, DeviceLossPolicy> s_lossPolicies = new() { ["retry"] = DeviceLossPolicy.Retry, ["fail"] = DeviceLossPolicy.Fail };
-    private static readonly HashSet<string> s_flags = ["quiet", "verbose", "help", "processes"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var args = new Arguments("call", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
-            return 0;
-        }
-
         IPEndPoint listen = EndPoints.ParseListen(args.Required("listen"), "listen");
         IReadOnlyList<string> peerTexts = args.All("peer");
         if (peerTexts.Count == 0)
@@ -87,7 +68,7 @@ internal static class CallCommand
         DeviceLossPolicy onDeviceLoss = args.Choice("on-device-loss", s_lossPolicies) ?? DeviceLossPolicy.Retry;
         string? statsPath = args.Single("stats-json");
         bool quiet = args.Has("quiet");
-        using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
+        using ILoggerFactory loggerFactory = ConsoleLogging.Create(args.Has("verbose"));
         var sessionOptions = new VoiceSessionOptions
         {
             ListenEndPoint = listen,

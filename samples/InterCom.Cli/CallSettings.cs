@@ -11,28 +11,19 @@ namespace InterCom.Cli;
 /// <param name="PlaybackQueuePeriods">Device periods kept queued for playback (<see cref="Core.Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>).</param>
 internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer, int PlaybackQueuePeriods = 2)
 {
-    public static readonly string[] Options = ["profile", "codec", "frame-ms", "bitrate", "channels", "buffer-ms", "buffer-min-ms", "buffer-max-ms", "opus-library"];
-
-    public const string Help = """
-          --profile default|low-latency
-                                   low-latency: 2.5 ms frames, Opus restricted-lowdelay (2.5 ms
-                                   lookahead instead of 6.5) (with managed Opus also one device
-                                   period of playback queue instead of two); other options still
-                                   apply (default: default)
-          --codec opus|pcm         payload format (default opus; pcm = L16, uncompressed)
-          --frame-ms 2.5|5|10|20   audio per packet (default 10)
-          --bitrate BPS            Opus bitrate, 6000..510000 (default 32000 per channel)
-          --channels 1|2           mono or stereo (default 1)
-          --buffer-ms auto|N       jitter buffer delay: auto = follows the network and the reads (as
-                                   little as still had 99 % of recent packets in time), N = N ms kept
-                                   beyond what each read takes, 0..1000 (default auto)
-          --buffer-min-ms N        ms the automatic delay keeps beyond what the network needs (default 0)
-          --buffer-max-ms N        most ms the automatic delay keeps beyond a read (default 500)
-          --opus-library auto|managed|native
-                                   Opus implementation: native libopus (needs libopus.so: apt-get
-                                   install libopus-dev) or Concentus's managed port; auto = native
-                                   when it loads (default auto)
-        """;
+    /// <summary>The shared options, made anew for each command that takes them.</summary>
+    public static IEnumerable<System.CommandLine.Option> Definitions() =>
+    [
+        CliOption.Value("profile", "default|low-latency", "low-latency: 2.5 ms frames, Opus restricted-lowdelay (2.5 ms lookahead instead of 6.5) (with managed Opus also one device period of playback queue instead of two); other options still apply (default: default)"),
+        CliOption.Value("codec", "opus|pcm", "payload format (default opus; pcm = L16, uncompressed)"),
+        CliOption.Value("frame-ms", "2.5|5|10|20", "audio per packet (default 10)"),
+        CliOption.Value("bitrate", "BPS", "Opus bitrate, 6000..510000 (default 32000 per channel)"),
+        CliOption.Value("channels", "1|2", "mono or stereo (default 1)"),
+        CliOption.Value("buffer-ms", "auto|N", "jitter buffer delay: auto = follows the network and the reads (as little as still had 99 % of recent packets in time), N = N ms kept beyond what each read takes, 0..1000 (default auto)"),
+        CliOption.Value("buffer-min-ms", "N", "ms the automatic delay keeps beyond what the network needs (default 0)"),
+        CliOption.Value("buffer-max-ms", "N", "most ms the automatic delay keeps beyond a read (default 500)"),
+        CliOption.Value("opus-library", "auto|managed|native", "Opus implementation: native libopus (needs libopus.so: apt-get install libopus-dev) or Concentus's managed port; auto = native when it loads (default auto)"),
+    ];
 
     private static readonly Dictionary<string, AudioCodec> s_codecs = new() { ["opus"] = AudioCodec.Opus, ["pcm"] = AudioCodec.Pcm };
     private static readonly Dictionary<string, OpusLibrary> s_opusLibraries = new() { ["auto"] = OpusLibrary.Auto, ["managed"] = OpusLibrary.Managed, ["native"] = OpusLibrary.Native };

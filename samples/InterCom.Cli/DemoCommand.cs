@@ -16,41 +16,34 @@ namespace InterCom.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    public const string Help = """
-        intercom demo [options]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "demo",
+        """
         Runs a call between two endpoints, A and B, on this machine over loopback UDP. With audio devices,
         A captures from the default input and plays to the default output (you hear B's 660 Hz tone) and
         B records what A captured. Without devices (or with --no-devices), A sends a 440 Hz tone and B a
         660 Hz tone, each records what it hears to a WAV file, and the demo checks both.
-
-          --duration SECONDS       how long the call lasts (default 3)
-          --out-dir DIR            where the WAV files go (default ./intercom-demo)
-          --no-devices             use tones and WAV files even where there are audio devices
-          --client-name NAME       JACK client name for endpoint A's device stream
-        {0}
-          --verbose                log what the library does to standard error
-        """;
+        """,
+        [
+            CliOption.Value("duration", "SECONDS", "how long the call lasts (default 3)"),
+            CliOption.Value("out-dir", "DIR", "where the WAV files go (default ./intercom-demo)"),
+            CliOption.Flag("no-devices", "use tones and WAV files even where there are audio devices"),
+            CliOption.Value("client-name", "NAME", "JACK client name for endpoint A's device stream"),
+        ],
+        CallSettings.Definitions(),
+        [CliOption.Flag("verbose", "log what the library does to standard error")]);
 
     private const double ToneA = 440, ToneB = 660;
-    private static readonly HashSet<string> s_values = ["duration", "out-dir", "client-name", .. CallSettings.Options];
-    private static readonly HashSet<string> s_flags = ["no-devices", "verbose", "help"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var args = new Arguments("demo", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
-            return 0;
-        }
-
         CallSettings settings = CallSettings.Parse(args);
         double duration = args.Number("duration", 0.5, 3600) ?? 3;
         string outDir = Path.GetFullPath(args.Single("out-dir") ?? "intercom-demo");
         Directory.CreateDirectory(outDir);
         string wavA = Path.Combine(outDir, "demo-a.wav"), wavB = Path.Combine(outDir, "demo-b.wav");
-        using var loggerFactory = new StderrLoggerFactory(args.Has("verbose") ? LogLevel.Information : LogLevel.Warning, error);
+        using ILoggerFactory loggerFactory = ConsoleLogging.Create(args.Has("verbose"));
 
         string? noDevicesReason = args.Has("no-devices") ? "--no-devices" : DevicesMissing();
         bool useDevices = noDevicesReason is null;

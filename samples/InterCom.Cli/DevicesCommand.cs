@@ -6,25 +6,18 @@ namespace InterCom.Cli;
 /// <summary><c>intercom devices</c>: what PortAudio can open.</summary>
 internal static class DevicesCommand
 {
-    public const string Help = """
-        intercom devices [--client-name NAME]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "devices",
+        """
         Lists the audio devices PortAudio sees: index, host API, name, input and output channels and
         default sample rate. Use the index or a name substring with --input/--output.
-        """;
+        """,
+        [CliOption.Value("client-name", "NAME", "JACK client name while listing")]);
 
-    private static readonly HashSet<string> s_values = ["client-name"];
-    private static readonly HashSet<string> s_flags = ["help"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output)
     {
-        var args = new Arguments("devices", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help).ConfigureAwait(false);
-            return 0;
-        }
-
         if (args.Single("client-name") is { } name)
         {
             PortAudioHost.JackClientName = name;

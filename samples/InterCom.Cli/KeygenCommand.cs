@@ -5,27 +5,20 @@ namespace InterCom.Cli;
 /// <summary><c>intercom keygen</c>: a fresh pre-shared key for <c>call --key</c>.</summary>
 internal static class KeygenCommand
 {
-    public const string Help = """
-        intercom keygen [--out FILE]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "keygen",
+        """
         Prints a fresh key for encrypted calls: 28 random bytes (a 16-byte AES-128 master key and a
         12-byte salt) in Base64. Give every end of the call the same key, with --key or --key-file,
         over a channel you trust (it is the whole secret). With --out, writes it to FILE instead,
         readable by its owner only.
-        """;
+        """,
+        [CliOption.Value("out", "FILE", "write the key to FILE (owner-only) instead of printing it")]);
 
-    private static readonly HashSet<string> s_values = ["out"];
-    private static readonly HashSet<string> s_flags = ["help"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output)
     {
-        var args = new Arguments("keygen", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help).ConfigureAwait(false);
-            return 0;
-        }
-
         string key = SrtpMasterKey.Generate().ToBase64();
         if (args.Single("out") is { } path)
         {

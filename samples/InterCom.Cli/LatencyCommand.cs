@@ -16,37 +16,28 @@ namespace InterCom.Cli;
 /// </summary>
 internal static class LatencyCommand
 {
-    public const string Help = """
-        intercom latency [options]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "latency",
+        """
         Measures the device-to-device delay of a call through the JACK server: two 'intercom call'
         processes on this machine (A captures from JACK, B plays to JACK, over UDP on loopback); this
         process plays chirp bursts into A's capture port and finds them in B's playback port by
         cross-correlation. First it measures a direct wire (its own output to its own input) in the
         same server: what the call adds is the difference. Then prints the budget per stage, from what
         the code knows. Needs a running JACK server (and jack_connect, jack_lsp: package jackd2).
-
-        {0}
-          --bursts N               chirp bursts to send, 1..100 (default 5)
-          --json FILE              write the result to FILE as JSON
-          --help                   this text
-
         Exit codes: 0 success, 1 runtime failure (no JACK, nothing came back), 2 bad usage.
-        """;
+        """,
+        CallSettings.Definitions(),
+        [
+            CliOption.Value("bursts", "N", "chirp bursts to send, 1..100 (default 5)"),
+            CliOption.Value("json", "FILE", "write the result to FILE as JSON"),
+        ]);
 
     private const string Probe = "intercom-latency";
-    private static readonly HashSet<string> s_values = ["bursts", "json", .. CallSettings.Options];
-    private static readonly HashSet<string> s_flags = ["help"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var args = new Arguments("latency", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help.Replace("{0}", CallSettings.Help.TrimEnd(), StringComparison.Ordinal)).ConfigureAwait(false);
-            return 0;
-        }
-
         CallSettings settings = CallSettings.Parse(args);
         if (settings.Format.Channels != 1)
         {
@@ -89,7 +80,7 @@ internal static class LatencyCommand
     private static async Task<(LatencyMeasurement Call, Core.FlowControl.FlowControlSnapshot Receiver, double BufferDelayMs)> MeasureCallAsync(Arguments args, AudioDevice jack, int bursts, string dir, TextWriter error, CancellationToken cancellationToken)
     {
         int portA = FreeUdpPort(), portB = FreeUdpPort();
-        string[] passed = [.. CallSettings.Options.Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
+        string[] passed = [.. CallSettings.Definitions().Select(o => o.Name.TrimStart('-')).Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
         double seconds = 7 + (bursts * 0.5);
         string session = $"{Probe}-{Environment.ProcessId}";
         using Process a = StartCall(["--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "jack:system", "--output", Path.Combine(dir, "a.wav"), "--client-name", $"{Probe}-a", .. passed], seconds);
@@ -191,32 +182,14 @@ internal static class LatencyCommand
 
     private static async Task WriteJsonAsync(string path, LatencyMeasurement loop, LatencyMeasurement call, Budget budget)
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteNumber("periodFrames", loop.PeriodFrames);
-            json.WriteNumber("loopMs", Math.Round(Ms(loop.DelayFrames), 2));
-            json.WriteNumber("callMs", Math.Round(Ms(call.DelayFrames), 2));
-            json.WriteNumber("beyondLoopMs", Math.Round(Ms(call.DelayFrames - loop.DelayFrames), 2));
-            json.WriteStartArray("burstsMs");
-            foreach (int d in call.BurstDelays)
-            {
-                json.WriteNumberValue(Math.Round(Ms(d), 2));
-            }
-
-            json.WriteEndArray();
-            json.WriteStartObject("budgetMs");
-            foreach ((string stage, double ms) in budget.Stages)
-            {
-                json.WriteNumber(stage, Math.Round(ms, 2));
-            }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        await File.WriteAllBytesAsync(path, stream.ToArray()).ConfigureAwait(false);
+        var document = new LatencyDocument(
+            loop.PeriodFrames,
+            Math.Round(Ms(loop.DelayFrames), 2),
+            Math.Round(Ms(call.DelayFrames), 2),
+            Math.Round(Ms(call.DelayFrames - loop.DelayFrames), 2),
+            [.. call.BurstDelays.Select(d => Math.Round(Ms(d), 2))],
+            budget.Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Ms, 2)));
+        await File.WriteAllBytesAsync(path, JsonSerializer.SerializeToUtf8Bytes(document, CliJson.Default.LatencyDocument)).ConfigureAwait(false);
     }
 
     private static double Ms(double frames) => frames * 1000.0 / 48_000;

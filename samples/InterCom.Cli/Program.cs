@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using InterCom.Cli;
 
@@ -8,21 +10,22 @@ namespace InterCom.Cli
     /// <summary>The <c>intercom</c> command: dispatch, Ctrl+C/SIGTERM handling and exit codes.</summary>
     internal static class Cli
     {
-        private const string Usage = """
-            intercom - low-latency full-duplex voice over RTP/UDP (InterCom.Core)
-
-            usage: intercom COMMAND [options]
-
-              demo       a call between two endpoints on this machine (start here)
-              call       one end of a call with a peer on another machine
-              devices    list audio devices
-              stats      watch a running call's counters (call --session NAME)
-              keygen     print a fresh key for encrypted calls (call --key)
-              relay      a UDP relay that impairs traffic (loss, jitter, ...) to try a bad network
-              latency    measure a call's device-to-device delay through the JACK server
-
+        private const string Description = """
+            intercom - low-latency full-duplex voice over RTP/UDP (InterCom.Core). Start with 'intercom demo'.
             'intercom COMMAND --help' describes a command. Exit codes: 0 success, 1 failure, 2 bad usage.
             """;
+
+        /// <summary>Every command with its options, each defined once; help is generated from them.</summary>
+        private static RootCommand Commands() => new(Description)
+        {
+            DemoCommand.Definition(),
+            CallCommand.Definition(),
+            DevicesCommand.Definition(),
+            StatsCommand.Definition(),
+            KeygenCommand.Definition(),
+            RelayCommand.Definition(),
+            LatencyCommand.Definition(),
+        };
 
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
         {
@@ -42,24 +45,38 @@ namespace InterCom.Cli
             });
             try
             {
-                if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+                ParseResult parsed = Commands().Parse(args);
+                var invocation = new InvocationConfiguration { Output = output, Error = error };
+                if (args.Length == 0)
                 {
-                    await output.WriteLineAsync(Usage).ConfigureAwait(false);
-                    return args.Length == 0 ? 2 : 0;
+                    await parsed.RootCommandResult.Command.Parse(["--help"]).InvokeAsync(invocation, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                    return 2;
                 }
 
-                string[] rest = args[1..];
-                return args[0] switch
+                if (parsed.Errors.Count > 0)
                 {
-                    "call" => await CallCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
-                    "demo" => await DemoCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
-                    "devices" => await DevicesCommand.RunAsync(rest, output).ConfigureAwait(false),
-                    "stats" => await StatsCommand.RunAsync(rest, output, stop.Token).ConfigureAwait(false),
-                    "keygen" => await KeygenCommand.RunAsync(rest, output).ConfigureAwait(false),
-                    "relay" => await RelayCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
-                    "latency" => await LatencyCommand.RunAsync(rest, output, error, stop.Token).ConfigureAwait(false),
-                    "--version" => await Version(output).ConfigureAwait(false),
-                    _ => throw new UsageException($"Unknown command '{args[0]}'. Commands: demo, call, devices, stats, keygen, relay, latency."),
+                    string command = parsed.CommandResult.Command is RootCommand ? "" : $" {parsed.CommandResult.Command.Name}";
+                    // An unknown word says more than the missing command it leaves behind.
+                    ParseError first = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+                    throw new UsageException($"{first.Message} See 'intercom{command} --help'.");
+                }
+
+                if (parsed.Action is not null)
+                {
+                    return await parsed.InvokeAsync(invocation, CancellationToken.None).ConfigureAwait(false); // --help, --version
+                }
+
+                var given = new Arguments(parsed);
+                return given.Command switch
+                {
+                    "call" => await CallCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
+                    "demo" => await DemoCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
+                    "devices" => await DevicesCommand.RunAsync(given, output).ConfigureAwait(false),
+                    "stats" => await StatsCommand.RunAsync(given, output, stop.Token).ConfigureAwait(false),
+                    "keygen" => await KeygenCommand.RunAsync(given, output).ConfigureAwait(false),
+                    "relay" => await RelayCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
+                    "latency" => await LatencyCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
+                    _ => throw new UsageException("Give a command: demo, call, devices, stats, keygen, relay, latency. See 'intercom --help'."),
                 };
             }
             catch (UsageException e)
@@ -77,12 +94,6 @@ namespace InterCom.Cli
             {
                 Console.CancelKeyPress -= onCancel;
             }
-        }
-
-        private static async Task<int> Version(TextWriter output)
-        {
-            await output.WriteLineAsync(typeof(Core.Hosting.VoiceSession).Assembly.GetName().Version?.ToString() ?? "?").ConfigureAwait(false);
-            return 0;
         }
     }
 }

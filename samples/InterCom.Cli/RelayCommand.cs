@@ -6,44 +6,36 @@ namespace InterCom.Cli;
 /// <summary><c>intercom relay</c>: a UDP relay that impairs a call's traffic, to try it on a bad network without root.</summary>
 internal static class RelayCommand
 {
-    public const string Help = """
-        intercom relay --listen [ADDR:]PORT --forward HOST:PORT [options]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "relay",
+        """
         Forwards UDP datagrams between whoever sends to --listen and --forward, both ways, and
         impairs them reproducibly, each way with its own random sequence. Point both ends' --peer at
         the relay's --listen port: what comes from the --forward address goes back to whoever sent to
         the relay last. (The relay also answers from the port it forwards from, printed at start-up;
         that port reaches the first end too.) Prints what it did once a second; Ctrl+C or --duration
         stops it.
+        """,
+        [
+            CliOption.Value("listen", "[ADDR:]PORT", "where the first end sends"),
+            CliOption.Value("forward", "HOST:PORT", "the other end"),
+            CliOption.Value("loss", "PCT", "datagrams lost, percent (default 0)"),
+            CliOption.Value("burst-loss", "LEN", "losses come in bursts of LEN datagrams (default 1)"),
+            CliOption.Value("reorder", "PCT", "datagrams sent after the next one, percent (default 0)"),
+            CliOption.Value("duplicate", "PCT", "datagrams sent twice, percent (default 0)"),
+            CliOption.Value("delay", "MS", "delay added to every datagram (default 0)"),
+            CliOption.Value("jitter", "MS", "random extra delay, -MS..+MS (default 0)"),
+            CliOption.Value("rate-kbps", "N", "link rate; a queue over 200 ms is dropped (default unlimited)"),
+            CliOption.Value("drift-ppm", "N", "the sender's clock runs N ppm slow, -1000..1000 (negative: fast, taking back --delay) (default 0)"),
+            CliOption.Value("seed", "N", "seed of the random choices (default 1)"),
+            CliOption.Value("duration", "SECONDS", "stop after this long (default: until Ctrl+C)"),
+            CliOption.Flag("quiet", "no status line"),
+        ]);
 
-          --listen [ADDR:]PORT     where the first end sends
-          --forward HOST:PORT      the other end
-          --loss PCT               datagrams lost, percent (default 0)
-          --burst-loss LEN         losses come in bursts of LEN datagrams (default 1)
-          --reorder PCT            datagrams sent after the next one, percent (default 0)
-          --duplicate PCT          datagrams sent twice, percent (default 0)
-          --delay MS               delay added to every datagram (default 0)
-          --jitter MS              random extra delay, -MS..+MS (default 0)
-          --rate-kbps N            link rate; a queue over 200 ms is dropped (default unlimited)
-          --drift-ppm N            the sender's clock runs N ppm slow, -1000..1000 (negative: fast, taking
-                                   back --delay) (default 0)
-          --seed N                 seed of the random choices (default 1)
-          --duration SECONDS       stop after this long (default: until Ctrl+C)
-          --quiet                  no status line
-        """;
 
-    private static readonly HashSet<string> s_values = ["listen", "forward", "loss", "burst-loss", "reorder", "duplicate", "delay", "jitter", "rate-kbps", "drift-ppm", "seed", "duration"];
-    private static readonly HashSet<string> s_flags = ["help", "quiet"];
-
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var args = new Arguments("relay", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help).ConfigureAwait(false);
-            return 0;
-        }
-
         var listen = EndPoints.ParseListen(args.Required("listen"), "listen");
         var forward = EndPoints.ParsePeer(args.Required("forward"), "forward");
         var impairment = new NetworkImpairment

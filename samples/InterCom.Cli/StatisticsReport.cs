@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.FlowControl;
@@ -11,36 +11,26 @@ namespace InterCom.Cli;
 internal static class StatisticsReport
 {
     /// <summary>Writes the statistics JSON to <paramref name="path"/> atomically (a temp file renamed over it).</summary>
-    public static void WriteJson(string path, SessionStatistics stats, DeviceReport device) => WriteAtomically(path, json => Write(json, stats, device));
+    public static void WriteJson(string path, SessionStatistics stats, DeviceReport device) => WriteAtomically(path, Document(stats, device), CliJson.Default.CallDocument);
 
     /// <summary>
     /// The document of a call run as two processes (<c>--processes</c>): what the shared counters hold
     /// (the workers' per-peer details and rejection counts stay in the workers), and the processes.
     /// </summary>
-    public static void WriteJson(string path, ProcessHostReport report) => WriteAtomically(path, json => Write(json, report));
+    public static void WriteJson(string path, ProcessHostReport report) => WriteAtomically(path, Document(report), CliJson.Default.ProcessesCallDocument);
 
-    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
+    public static string ToJson(SessionStatistics stats, DeviceReport device) => JsonSerializer.Serialize(Document(stats, device), CliJson.Default.CallDocument);
+
+    private static void WriteAtomically<T>(string path, T document, JsonTypeInfo<T> type)
     {
         string full = Path.GetFullPath(path);
         string temp = full + ".tmp";
         using (var stream = File.Create(temp))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            write(json);
+            JsonSerializer.Serialize(stream, document, type);
         }
 
         File.Move(temp, full, overwrite: true);
-    }
-
-    public static string ToJson(SessionStatistics stats, DeviceReport device)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            Write(json, stats, device);
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <summary>The once-a-second line; it ends with the device's state while the device is lost or failed.</summary>
@@ -63,132 +53,56 @@ internal static class StatisticsReport
     public static string DeviceSuffix(DeviceReport? device)
         => device is null || device.State is AudioDeviceState.None or AudioDeviceState.Running or AudioDeviceState.Closed ? string.Empty : $"  device {device.StateName}";
 
-    private static void Write(Utf8JsonWriter json, SessionStatistics stats, DeviceReport device)
-    {
-        json.WriteStartObject();
-        json.WriteNumber("durationSeconds", Math.Round(stats.Duration.TotalSeconds, 3));
-        json.WriteStartObject("sent");
-        json.WriteNumber("packets", stats.PacketsSent);
-        json.WriteNumber("bytes", stats.BytesSent);
-        json.WriteNumber("errors", stats.SendErrors);
-        json.WriteEndObject();
-        json.WriteStartObject("packetsRejected");
-        json.WriteNumber("malformed", stats.PacketsMalformed);
-        json.WriteNumber("unknownPayloadType", stats.PacketsUnknownPayloadType);
-        json.WriteNumber("ssrcConflict", stats.PacketsSsrcConflict);
-        json.WriteNumber("removedPeer", stats.PacketsFromRemovedPeers);
-        json.WriteNumber("authentication", stats.PacketsFailedAuthentication);
-        json.WriteNumber("replay", stats.PacketsReplayed);
-        json.WriteNumber("unknownSource", stats.PacketsFromUnknownSources);
-        json.WriteNumber("probation", stats.PacketsInProbation);
-        json.WriteEndObject();
-        json.WriteBoolean("encrypted", stats.Encrypted);
-        json.WriteNumber("rtcpReceived", stats.RtcpPacketsReceived);
-        WriteFlowControl(json, stats.RoundTripMs, stats.RemoteLossPercent, stats.TargetBitrate, stats.FecEnabled);
-        WriteReceived(json, stats.Received);
-        json.WriteNumber("ssrcCollisions", stats.SsrcCollisions);
-        json.WriteNumber("peersLeft", stats.PeersLeft);
-        WriteDevice(json, device);
-        json.WriteNumber("outputFailures", stats.OutputFailures);
-        WriteProcess(json);
-        json.WriteStartArray("peers");
-        foreach (PeerStatistics peer in stats.Peers)
-        {
-            json.WriteStartObject();
-            json.WriteString("endpoint", peer.EndPoint.ToString());
-            json.WriteNumber("ssrc", peer.Ssrc);
-            json.WriteNumber("packetsReceived", peer.PacketsReceived);
-            json.WriteNumber("bytesReceived", peer.BytesReceived);
-            json.WriteNumber("packetsLost", peer.PacketsLost);
-            json.WriteNumber("packetsLate", peer.PacketsLate);
-            json.WriteNumber("packetsDuplicate", peer.PacketsDuplicate);
-            json.WriteNumber("framesConcealed", peer.FramesConcealed);
-            json.WriteNumber("framesRecovered", peer.FramesRecovered);
-            json.WriteNumber("framesDiscarded", peer.FramesDiscarded);
-            json.WriteNumber("jitterMs", Math.Round(peer.JitterMs, 3));
-            json.WriteNumber("playoutDelayMs", Math.Round(peer.PlayoutDelayMs, 1));
-            json.WriteNumber("targetDelayMs", Math.Round(peer.TargetDelayMs, 1));
-            json.WriteNumber("framesPlayed", peer.FramesPlayed);
-            json.WriteNumber("expandedMs", Math.Round(peer.ExpandedMs, 1));
-            json.WriteNumber("shortenedMs", Math.Round(peer.ShortenedMs, 1));
-            json.WriteBoolean("left", peer.HasLeft);
-            json.WriteEndObject();
-        }
+    private static CallDocument Document(SessionStatistics stats, DeviceReport device) => new(
+        Math.Round(stats.Duration.TotalSeconds, 3),
+        new SentDocument(stats.PacketsSent, stats.BytesSent, stats.SendErrors),
+        new RejectedDocument(
+            stats.PacketsMalformed, stats.PacketsUnknownPayloadType, stats.PacketsSsrcConflict, stats.PacketsFromRemovedPeers,
+            stats.PacketsFailedAuthentication, stats.PacketsReplayed, stats.PacketsFromUnknownSources, stats.PacketsInProbation),
+        stats.Encrypted,
+        stats.RtcpPacketsReceived,
+        FlowControl(stats.RoundTripMs, stats.RemoteLossPercent, stats.TargetBitrate, stats.FecEnabled),
+        Received(stats.Received),
+        stats.SsrcCollisions,
+        stats.PeersLeft,
+        Device(device),
+        stats.OutputFailures,
+        Process(),
+        [.. stats.Peers.Select(p => new PeerDocument(
+            p.EndPoint.ToString(), p.Ssrc, p.PacketsReceived, p.BytesReceived, p.PacketsLost, p.PacketsLate, p.PacketsDuplicate, p.FramesConcealed,
+            p.FramesRecovered, p.FramesDiscarded, Math.Round(p.JitterMs, 3), Math.Round(p.PlayoutDelayMs, 1), Math.Round(p.TargetDelayMs, 1),
+            p.FramesPlayed, Math.Round(p.ExpandedMs, 1), Math.Round(p.ShortenedMs, 1), p.HasLeft))]);
 
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
-
-    private static void Write(Utf8JsonWriter json, ProcessHostReport report)
+    private static ProcessesCallDocument Document(ProcessHostReport report)
     {
         CesCounters c = report.Counters.Ces;
         RdpCounters r = report.Counters.Rdp;
-        json.WriteStartObject();
-        json.WriteNumber("durationSeconds", Math.Round(report.Duration.TotalSeconds, 3));
-        json.WriteStartObject("sent");
-        json.WriteNumber("packets", c.PacketsSent);
-        json.WriteNumber("bytes", c.BytesSent);
-        json.WriteEndObject();
-        WriteReceived(json, new ReceiveTotals(r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, r.JitterMicros / 1000.0, r.PlayoutDelayMicros / 1000.0));
-        WriteFlowControl(json, r.RoundTripMicros / 1000.0, r.RemoteFractionLost * 100 / 256.0, c.TargetBitrate, c.FecEnabled);
-        json.WriteStartObject("processes");
-        json.WriteNumber("senderPid", report.SenderPid);
-        json.WriteNumber("receiverPid", report.ReceiverPid);
-        json.WriteNumber("senderRestarts", report.SenderRestarts);
-        json.WriteNumber("receiverRestarts", report.ReceiverRestarts);
-        json.WriteNumber("senderHung", report.SenderHangs);
-        json.WriteNumber("receiverHung", report.ReceiverHangs);
-        json.WriteEndObject();
-        WriteDevice(json, report.Device);
-        json.WriteEndObject();
+        return new(
+            Math.Round(report.Duration.TotalSeconds, 3),
+            new SentDocument(c.PacketsSent, c.BytesSent),
+            Received(new ReceiveTotals(r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, r.JitterMicros / 1000.0, r.PlayoutDelayMicros / 1000.0)),
+            FlowControl(r.RoundTripMicros / 1000.0, r.RemoteFractionLost * 100 / 256.0, c.TargetBitrate, c.FecEnabled),
+            new ProcessesDocument(report.SenderPid, report.ReceiverPid, report.SenderRestarts, report.ReceiverRestarts, report.SenderHangs, report.ReceiverHangs),
+            Device(report.Device));
     }
 
-    private static void WriteDevice(Utf8JsonWriter json, DeviceReport device)
-    {
-        json.WriteStartObject("device");
-        json.WriteString("state", device.StateName);
-        json.WriteNumber("lost", device.Lost);
-        json.WriteNumber("reopened", device.Reopened);
-        json.WriteEndObject();
-    }
+    private static DeviceDocument Device(DeviceReport device) => new(device.StateName, device.Lost, device.Reopened);
 
     /// <summary>What this process spent: CPU time, garbage collections and allocation since it started (the call is most of it).</summary>
-    private static void WriteProcess(Utf8JsonWriter json)
+    private static ProcessDocument Process()
     {
         using var self = System.Diagnostics.Process.GetCurrentProcess();
-        json.WriteStartObject("process");
-        json.WriteNumber("cpuSeconds", Math.Round(self.TotalProcessorTime.TotalSeconds, 3));
-        json.WriteNumber("wallSeconds", Math.Round((DateTime.Now - self.StartTime).TotalSeconds, 3));
-        json.WriteNumber("gen0Collections", GC.CollectionCount(0));
-        json.WriteNumber("gen1Collections", GC.CollectionCount(1));
-        json.WriteNumber("gen2Collections", GC.CollectionCount(2));
-        json.WriteNumber("allocatedBytes", GC.GetTotalAllocatedBytes());
-        json.WriteEndObject();
+        return new(
+            Math.Round(self.TotalProcessorTime.TotalSeconds, 3), Math.Round((DateTime.Now - self.StartTime).TotalSeconds, 3),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
     }
 
-    private static void WriteFlowControl(Utf8JsonWriter json, double roundTripMs, double remoteLossPercent, long targetBitrate, bool fec)
-    {
-        json.WriteStartObject("flowControl");
-        json.WriteNumber("roundTripMs", Math.Round(roundTripMs, 2));
-        json.WriteNumber("remoteLossPercent", Math.Round(remoteLossPercent, 1));
-        json.WriteNumber("targetBitrate", targetBitrate);
-        json.WriteBoolean("fec", fec);
-        json.WriteEndObject();
-    }
+    private static FlowControlDocument FlowControl(double roundTripMs, double remoteLossPercent, long targetBitrate, bool fec)
+        => new(Math.Round(roundTripMs, 2), Math.Round(remoteLossPercent, 1), targetBitrate, fec);
 
     /// <summary>What was received, over every sender (jitter and delay: the largest of the current senders).</summary>
-    private static void WriteReceived(Utf8JsonWriter json, ReceiveTotals r)
-    {
-        json.WriteStartObject("received");
-        json.WriteNumber("packets", r.PacketsReceived);
-        json.WriteNumber("bytes", r.BytesReceived);
-        json.WriteNumber("lost", r.PacketsLost);
-        json.WriteNumber("late", r.PacketsLate);
-        json.WriteNumber("concealed", r.FramesConcealed);
-        json.WriteNumber("jitterMs", Math.Round(r.JitterMs, 3));
-        json.WriteNumber("playoutDelayMs", Math.Round(r.PlayoutDelayMs, 1));
-        json.WriteEndObject();
-    }
+    private static ReceivedDocument Received(ReceiveTotals r)
+        => new(r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, Math.Round(r.JitterMs, 3), Math.Round(r.PlayoutDelayMs, 1));
 }
 
 /// <summary>The final figures of a call run with <c>--processes</c>.</summary>

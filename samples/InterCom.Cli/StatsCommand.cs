@@ -6,28 +6,24 @@ namespace InterCom.Cli;
 /// <summary><c>intercom stats</c>: attaches to a running call's shared counters and prints them.</summary>
 internal static class StatsCommand
 {
-    public const string Help = """
-        intercom stats --session NAME [--count N]
-
+    /// <summary>The command, its options and its help.</summary>
+    public static System.CommandLine.Command Definition() => CliOption.Command(
+        "stats",
+        """
         Attaches to the flow-control counters of a call started with 'intercom call --session NAME'
         (from another terminal, or another user's process on this machine) and prints them once a
         second until Ctrl+C, or N times. Each line: age of each half's last heartbeat, what the sender
         sends (packets, target bitrate, FEC), what the receiver gets (packets, lost, late, concealed,
         jitter, playout delay), and what the peers report (round-trip time, loss of our stream).
-        """;
+        """,
+        [
+            CliOption.Value("session", "NAME", "the --session name the call was started with"),
+            CliOption.Value("count", "N", "print N lines, then stop (default: until Ctrl+C)"),
+        ]);
 
-    private static readonly HashSet<string> s_values = ["session", "count"];
-    private static readonly HashSet<string> s_flags = ["help"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> argv, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(Arguments args, TextWriter output, CancellationToken cancellationToken)
     {
-        var args = new Arguments("stats", argv, s_values, s_flags);
-        if (args.Has("help"))
-        {
-            await output.WriteLineAsync(Help).ConfigureAwait(false);
-            return 0;
-        }
-
         string name = args.Required("session");
         int? count = args.Integer("count", 1, int.MaxValue);
         string path;
