@@ -4,7 +4,10 @@
 # file. GStreamer's endpoints: audiotestsrc ! opusenc ! rtpopuspay ! udpsink, and udpsrc ! rtpjitterbuffer
 # ! rtpopusdepay ! opusdec ! wavenc ! filesink. Steady state: each process's CPU time (utime + stime from
 # /proc) between 5 s after it started and the end, over that wall time; start-up: over its whole life.
-# Prints % of one core per endpoint for both, and the ratio intercom / GStreamer.
+# Both pairs run at the same time (together they use a fraction of the 2 cores), so that a machine
+# whose speed drifts between runs weighs on both alike. Prints % of one core per endpoint for both, and
+# the ratio intercom / GStreamer. (GStreamer is stopped with
+# SIGTERM: its WAV headers are not finished, which the CPU figures do not need.)
 # Usage: scripts/measure-vs-gstreamer.sh [SECONDS] [-- extra intercom call options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,15 +44,16 @@ for i in 0 1; do
     --output "$work/ic-$i.wav" --duration "$seconds" --quiet --stats-json "$work/ic-$i.json" "${extra[@]}" 2>/dev/null &
   pids+=($!)
 done
-mapfile -t ic_steady < <(steady "${pids[@]}")
-for p in "${pids[@]}"; do wait "$p"; done
 
-# GStreamer: per endpoint a sender and a receiver pipeline in one gst-launch process.
+# GStreamer: per endpoint a sending and a receiving gst-launch process (one process holding both
+# branches did not start its sender here), their CPU summed.
 gpids=()
 for i in 0 1; do
-  timeout -s INT "$seconds" gst-launch-1.0 -q -e \
+  timeout -k 2 "$seconds" gst-launch-1.0 -q \
     audiotestsrc is-live=true wave=sine freq=$((440 + 220 * i)) ! audio/x-raw,rate=48000,channels=1 \
-      ! opusenc frame-size=10 bitrate=32000 ! rtpopuspay ! udpsink host=127.0.0.1 port=$((base + 10 + 1 - i)) \
+      ! opusenc frame-size=10 bitrate=32000 ! rtpopuspay ! udpsink host=127.0.0.1 port=$((base + 10 + 1 - i)) >/dev/null 2>&1 &
+  gpids+=($!)
+  timeout -k 2 "$seconds" gst-launch-1.0 -q \
     udpsrc address=127.0.0.1 port=$((base + 10 + i)) caps="application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=96" \
       ! rtpjitterbuffer ! rtpopusdepay ! opusdec ! wavenc ! filesink location="$work/gst-$i.wav" >/dev/null 2>&1 &
   gpids+=($!)
@@ -57,18 +61,23 @@ done
 gst_pids=()
 sleep 0.5
 for p in "${gpids[@]}"; do gst_pids+=("$(pgrep -P "$p" gst-launch-1.0 || echo "$p")"); done
-mapfile -t gst_steady < <(steady "${gst_pids[@]}")
+mapfile -t all < <(steady "${pids[@]}" "${gst_pids[@]}")
+for p in "${pids[@]}"; do wait "$p"; done
 for p in "${gpids[@]}"; do wait "$p" || true; done
+ic_steady=("${all[0]}" "${all[1]}")
+gst_parts=("${all[@]:2}")
+gst_steady=("$(python3 -c "print(${gst_parts[0]} + ${gst_parts[1]})")" "$(python3 -c "print(${gst_parts[2]} + ${gst_parts[3]})")")
+received=$(du -b "$work"/gst-*.wav | awk '{ printf "%s ", $1 }')
 
-python3 - "$work" "${ic_steady[@]}" "${gst_steady[@]}" <<'PY'
+python3 - "$work" "${ic_steady[@]}" "${gst_steady[@]}" "$received" <<'PY'
 import json, sys
-work, values = sys.argv[1], [float(v) for v in sys.argv[2:]]
+work, values = sys.argv[1], [float(v) for v in sys.argv[2:6]]
 ic, gst = values[:2], values[2:]
 docs = [json.load(open(f"{work}/ic-{i}.json")) for i in range(2)]
 life = [d["process"]["cpuSeconds"] / d["process"]["wallSeconds"] * 100 for d in docs]
 heard = [sum(p["packetsReceived"] for p in d["peers"]) for d in docs]
 mean = lambda xs: sum(xs) / len(xs)
 print(f"intercom   steady {mean(ic):5.2f} % per endpoint ({ic[0]:.2f}, {ic[1]:.2f}); with start-up {mean(life):5.2f} %; packets heard {heard}")
-print(f"GStreamer  steady {mean(gst):5.2f} % per endpoint ({gst[0]:.2f}, {gst[1]:.2f})")
+print(f"GStreamer  steady {mean(gst):5.2f} % per endpoint ({gst[0]:.2f}, {gst[1]:.2f}); WAV bytes written {sys.argv[-1]}")
 print(f"ratio      steady {mean(ic) / mean(gst):.2f}")
 PY

@@ -51,23 +51,21 @@ public sealed class ToneSource : IAudioSource
     /// <inheritdoc/>
     public int Read(Span<float> destination, CancellationToken cancellationToken)
     {
+        // The sine by rotating a phasor: two trigonometric calls per read, not one per sample; the
+        // phase is carried exactly between reads, so no rounding accumulates.
         int channels = Format.Channels;
-        for (int i = 0; i + channels <= destination.Length; i += channels)
+        int frames = destination.Length / channels;
+        double re = Math.Cos(_phase), im = Math.Sin(_phase);
+        double stepRe = Math.Cos(_phaseStep), stepIm = Math.Sin(_phaseStep);
+        for (int f = 0; f < frames; f++)
         {
-            float value = (float)(_amplitude * Math.Sin(_phase));
-            for (int c = 0; c < channels; c++)
-            {
-                destination[i + c] = value;
-            }
-
-            _phase += _phaseStep;
-            if (_phase >= 2 * Math.PI)
-            {
-                _phase -= 2 * Math.PI;
-            }
+            float value = (float)(_amplitude * im);
+            destination.Slice(f * channels, channels).Fill(value);
+            (re, im) = ((re * stepRe) - (im * stepIm), (re * stepIm) + (im * stepRe));
         }
 
-        return destination.Length - (destination.Length % channels);
+        _phase = Math.IEEERemainder(_phase + (frames * _phaseStep), 2 * Math.PI);
+        return frames * channels;
     }
 
     /// <inheritdoc/>

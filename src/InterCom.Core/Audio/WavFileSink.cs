@@ -18,8 +18,9 @@ public sealed class WavFileSink : IAudioSink
     private readonly FileStream _stream;
     private readonly WavSampleFormat _sampleFormat;
     private readonly long _updateEverySamples;
-    private byte[] _scratch = new byte[8192];
-    private long _dataBytes;
+    private readonly byte[] _pending;   // samples not yet written: one write per 100 ms of audio, not per frame
+    private int _pendingBytes;
+    private long _dataBytes;            // in the file
     private long _samplesSinceUpdate;
     private bool _disposed;
     private IOException? _failure;  // a write failed: the file was cut back there, later writes throw
@@ -41,6 +42,7 @@ public sealed class WavFileSink : IAudioSink
         Path = path;
         _sampleFormat = sampleFormat;
         _updateEverySamples = (long)(HeaderUpdateInterval.TotalSeconds * format.SampleRate * format.Channels);
+        _pending = new byte[format.SampleRate / 10 * format.Channels * BytesPerSample];
         _stream = new FileStream(path, mode, FileAccess.ReadWrite, FileShare.Read, bufferSize: 0);
         try
         {
@@ -91,7 +93,7 @@ public sealed class WavFileSink : IAudioSink
     public bool IsRealTime => false;
 
     /// <summary>Samples per channel written so far.</summary>
-    public long FramesWritten => _dataBytes / (BytesPerSample * Format.Channels);
+    public long FramesWritten => (_dataBytes + _pendingBytes) / (BytesPerSample * Format.Channels);
 
     private int BytesPerSample => _sampleFormat == WavSampleFormat.Pcm16 ? 2 : 4;
 
@@ -104,13 +106,37 @@ public sealed class WavFileSink : IAudioSink
             throw new IOException($"Writing '{Path}' failed earlier: {_failure.Message}", _failure);
         }
 
-        int bytes = samples.Length * BytesPerSample;
-        if (_scratch.Length < bytes)
+        try
         {
-            _scratch = new byte[bytes];
-        }
+            while (!samples.IsEmpty)
+            {
+                if (_pendingBytes == _pending.Length)
+                {
+                    WritePending();
+                }
 
-        Span<byte> raw = _scratch.AsSpan(0, bytes);
+                int count = Math.Min(samples.Length, (_pending.Length - _pendingBytes) / BytesPerSample);
+                Encode(samples[..count], _pending.AsSpan(_pendingBytes, count * BytesPerSample));
+                _pendingBytes += count * BytesPerSample;
+                samples = samples[count..];
+                _samplesSinceUpdate += count;
+            }
+
+            if (_samplesSinceUpdate >= _updateEverySamples)
+            {
+                _samplesSinceUpdate = 0;
+                UpdateSizes();
+            }
+        }
+        catch (IOException e)
+        {
+            Fail(e);
+            throw new IOException($"Writing '{Path}' failed after {_dataBytes / (BytesPerSample * Format.Channels) / (double)Format.SampleRate:F1} s of audio: {e.Message} The file is complete up to there.", e);
+        }
+    }
+
+    private void Encode(ReadOnlySpan<float> samples, Span<byte> raw)
+    {
         for (int i = 0; i < samples.Length; i++)
         {
             float s = Math.Clamp(samples[i], -1f, 1f);
@@ -123,23 +149,22 @@ public sealed class WavFileSink : IAudioSink
                 BinaryPrimitives.WriteSingleLittleEndian(raw[(4 * i)..], s);
             }
         }
+    }
 
-        try
+    /// <summary>Writes the samples kept back; only what was written whole counts as in the file.</summary>
+    private void WritePending()
+    {
+        if (_pendingBytes == 0)
         {
-            _stream.Write(raw);
-            _dataBytes += bytes;
-            _samplesSinceUpdate += samples.Length;
-            if (_samplesSinceUpdate >= _updateEverySamples)
-            {
-                _samplesSinceUpdate = 0;
-                UpdateSizes();
-            }
+            return;
         }
-        catch (IOException e)
-        {
-            Fail(e);
-            throw new IOException($"Writing '{Path}' failed after {FramesWritten / (double)Format.SampleRate:F1} s of audio: {e.Message} The file is complete up to there.", e);
-        }
+
+        // Whole frames only reach the file: a chunk cut short by a failure is cut back to _dataBytes.
+        int whole = _pendingBytes / (BytesPerSample * Format.Channels) * (BytesPerSample * Format.Channels);
+        _stream.Write(_pending.AsSpan(0, whole));
+        _dataBytes += whole;
+        _pending.AsSpan(whole, _pendingBytes - whole).CopyTo(_pending);
+        _pendingBytes -= whole;
     }
 
     /// <summary>
@@ -178,6 +203,11 @@ public sealed class WavFileSink : IAudioSink
                 UpdateSizes();
             }
         }
+        catch (IOException e)
+        {
+            Fail(e); // the last samples did not fit: the file still ends at a whole frame its header names
+            throw;
+        }
         finally
         {
             _stream.Dispose();
@@ -186,6 +216,7 @@ public sealed class WavFileSink : IAudioSink
 
     private void UpdateSizes()
     {
+        WritePending();
         _stream.Flush();
         long end = _stream.Position;
         Span<byte> size = stackalloc byte[4];

@@ -88,11 +88,14 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         PipelineLog.SendStarted(_logger, _encoder is OpusAudioEncoder opus ? (opus.IsNative ? "Opus (native libopus)" : "Opus (managed Concentus)") : "L16", Ssrc, Codec.FrameDuration.TotalMilliseconds, _session.Peers.Count);
         PublishCounters(); // the receiving half (maybe another process) learns our SSRC now, not in a second
         _counters?.Beat(Hosting.WorkerRole.Ces);
-        // Started here, not on the thread pool: it runs to its first await, and from then on every
-        // frame is encoded inline on the thread that writes it (the pipe's reader scheduler is inline).
-        // The call's start never waits for a pool thread.
-        _encodeTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[_frame.Length], EncodeAndSend);
-        if (source is not null)
+        if (source is null)
+        {
+            // The application writes Input. Started here, not on the thread pool: it runs to its first
+            // await, and from then on every frame is encoded inline on the thread that writes it (the
+            // pipe's reader scheduler is inline). The call's start never waits for a pool thread.
+            _encodeTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[_frame.Length], EncodeAndSend);
+        }
+        else
         {
             _source = source;
             _captureThread = new Thread(() => CaptureLoop(source)) { IsBackground = true, Name = "InterCom capture", Priority = ThreadPriority.AboveNormal };
@@ -196,10 +199,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
                 }
 
                 _frame.AsSpan(read).Clear();
-                if (!PcmPipe.WriteFrame(_pipe.Writer, _frame))
-                {
-                    break;
-                }
+                EncodeAndSend(_frame); // straight on: a pipe between a source and the encoder only cost CPU (measured 5 % of a call's)
             }
         }
         catch (Exception e)

@@ -38,6 +38,17 @@ internal sealed class FramePacer(TimeSpan period)
             return !cancellationToken.IsCancellationRequested;
         }
 
+        if (Interop.Interop.Libc.HasAbsoluteSleep)
+        {
+            // One wake-up per frame, at its deadline; a stop is seen within a frame.
+            if (due > Stopwatch.GetTimestamp())
+            {
+                Interop.Interop.Libc.SleepUntil(due);
+            }
+
+            return !cancellationToken.IsCancellationRequested;
+        }
+
         while (true)
         {
             if (cancellationToken.IsCancellationRequested)

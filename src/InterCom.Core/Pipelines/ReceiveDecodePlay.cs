@@ -39,7 +39,6 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
     private Thread? _countersThread;
     private readonly TaskCompletionSource _playoutEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly float[] _one;                        // the renderer's: one thread at a time mixes
-    private Task _sinkTask = Task.CompletedTask;
     private long _sendersLeft;
     private long _outputFailures;
     private int _started;
@@ -154,13 +153,11 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
         int frameLength = _codec.FrameSamples * Format.Channels;
         if (sink is not null)
         {
-            CancellationToken token = _stop.Token;
-            // Started here, not on the thread pool: frames reach the sink inline on the playout thread.
-            _sinkTask = PcmPipe.ConsumeFramesAsync(_pipe.Reader, new float[frameLength], frame => WriteToSink(sink, frame, token));
+            _pipe.Writer.Complete(); // the mix goes straight to the sink: Output carries nothing
         }
 
         bool paced = sink is null || !sink.IsRealTime;
-        _playoutThread = new Thread(() => PlayoutLoop(frameLength, paced)) { IsBackground = true, Name = "InterCom playout", Priority = ThreadPriority.AboveNormal };
+        _playoutThread = new Thread(() => PlayoutLoop(frameLength, paced, sink)) { IsBackground = true, Name = "InterCom playout", Priority = ThreadPriority.AboveNormal };
         _playoutThread.Start();
     }
 
@@ -243,15 +240,6 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
         }
 
         _countersThread?.Join();
-
-        try
-        {
-            await _sinkTask.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            PipelineLog.PlaybackFailed(_logger, e);
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -319,8 +307,11 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
         }
     }
 
-    /// <summary>Once per frame (by the wall clock, or as fast as a real-time sink takes it): the mix into <see cref="Output"/>.</summary>
-    private void PlayoutLoop(int frameLength, bool paced)
+    /// <summary>
+    /// Once per frame (by the wall clock, or as fast as a real-time sink takes it): the mix to the sink,
+    /// or into <see cref="Output"/> when the application reads it.
+    /// </summary>
+    private void PlayoutLoop(int frameLength, bool paced, IAudioSink? sink)
     {
         var mix = new float[frameLength];
         FramePacer? pacer = paced ? new FramePacer(_codec.FrameDuration) : null;
@@ -336,11 +327,19 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
                 }
 
                 Render(mix);
-                if (!PcmPipe.WriteFrame(_pipe.Writer, mix))
+                if (sink is not null)
+                {
+                    WriteToSink(sink, mix, token); // straight on: a pipe between the mixer and a sink only cost CPU
+                }
+                else if (!PcmPipe.WriteFrame(_pipe.Writer, mix))
                 {
                     break;
                 }
             }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // A real-time sink's write was waiting when the call stopped.
         }
         catch (Exception e)
         {
@@ -349,7 +348,11 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
         }
         finally
         {
-            _pipe.Writer.Complete(error);
+            if (sink is null)
+            {
+                _pipe.Writer.Complete(error);
+            }
+
             _playoutEnded.TrySetResult();
         }
     }

@@ -21,7 +21,6 @@ namespace InterCom.Core.Sessions;
 internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
 {
     private const int MaxReportBlocks = 31;
-    private const int TickMilliseconds = 100;
     private readonly IDatagramTransport _transport;
     private readonly RtpSessionOptions _options;
     private readonly SrtpSession? _srtp;
@@ -160,7 +159,8 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
     {
         try
         {
-            while (!_stop.Token.WaitHandle.WaitOne(TickMilliseconds))
+            // Wakes for each report only (a collision seen by the receiving worker waits for it too).
+            while (!_stop.Token.WaitHandle.WaitOne(TimeUntilReport()))
             {
                 Tick(_time.GetTimestamp());
             }
@@ -169,6 +169,13 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
         {
             SessionsLog.TimerFailed(_logger, e);
         }
+    }
+
+    /// <summary>How long until the next report is due (a millisecond past it, never negative).</summary>
+    private TimeSpan TimeUntilReport()
+    {
+        TimeSpan left = _time.GetElapsedTime(_time.GetTimestamp(), Volatile.Read(ref _nextReport));
+        return (left > TimeSpan.Zero ? left : TimeSpan.Zero) + TimeSpan.FromMilliseconds(1);
     }
 
     /// <summary>A random SSRC other than <paramref name="not"/> and other than 0.</summary>
