@@ -32,6 +32,7 @@ internal static class LatencyCommand
         [
             CliOption.Value("bursts", "N", "chirp bursts to send, 1..100 (default 5)"),
             CliOption.Value("json", "FILE", "write the result to FILE as JSON"),
+            CliOption.Flag("processes", "run each end of the call as two processes (call --processes), to measure what that costs"),
         ]);
 
     private const string Probe = "intercom-latency";
@@ -80,7 +81,9 @@ internal static class LatencyCommand
     private static async Task<(LatencyMeasurement Call, Core.FlowControl.FlowControlSnapshot Receiver, double BufferDelayMs)> MeasureCallAsync(Arguments args, AudioDevice jack, int bursts, string dir, TextWriter error, CancellationToken cancellationToken)
     {
         int portA = FreeUdpPort(), portB = FreeUdpPort();
-        string[] passed = [.. CallSettings.Definitions().Select(o => o.Name.TrimStart('-')).Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! })];
+        bool processes = args.Has("processes");
+        string capture = processes ? $"{Probe}-a-ces" : $"{Probe}-a", playback = processes ? $"{Probe}-b-rdp" : $"{Probe}-b"; // a worker's JACK client is NAME-ces or NAME-rdp
+        string[] passed = [.. CallSettings.Definitions().Select(o => o.Name.TrimStart('-')).Where(o => args.Single(o) is not null).SelectMany(o => new[] { $"--{o}", args.Single(o)! }), .. processes ? ["--processes"] : Array.Empty<string>()];
         double seconds = 7 + (bursts * 0.5);
         string session = $"{Probe}-{Environment.ProcessId}";
         using Process a = StartCall(["--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "jack:system", "--output", Path.Combine(dir, "a.wav"), "--client-name", $"{Probe}-a", .. passed], seconds);
@@ -89,7 +92,7 @@ internal static class LatencyCommand
         {
             // The one wait that retries: for the other processes' JACK ports to appear.
             var waited = Stopwatch.StartNew();
-            while (!(Ports().Contains($"{Probe}-a:in_0", StringComparison.Ordinal) && Ports().Contains($"{Probe}-b:out_0", StringComparison.Ordinal)))
+            while (!(Ports().Contains($"{capture}:in_0", StringComparison.Ordinal) && Ports().Contains($"{playback}:out_0", StringComparison.Ordinal)))
             {
                 if (waited.Elapsed > TimeSpan.FromSeconds(15) || a.HasExited || b.HasExited)
                 {
@@ -111,8 +114,8 @@ internal static class LatencyCommand
             {
                 call = await LatencyProbe.MeasureAsync(jack, _ =>
                 {
-                    Connect($"{Probe}:out_0", $"{Probe}-a:in_0");
-                    Connect($"{Probe}-b:out_0", $"{Probe}:in_0");
+                    Connect($"{Probe}:out_0", $"{capture}:in_0");
+                    Connect($"{playback}:out_0", $"{Probe}:in_0");
                 }, bursts, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             finally

@@ -175,6 +175,7 @@ public sealed class WavFileSink : IAudioSink
     private void Fail(IOException error)
     {
         _failure = error;
+        _pendingBytes = 0; // what did not fit is given up, never retried into a full disk
         try
         {
             _stream.SetLength(HeaderBytes + _dataBytes);
