@@ -101,7 +101,8 @@ internal static class CallCommand
                 hold.Cancel(); // --on-device-loss fail: the call is over
             }
         };
-        var session = new VoiceSession(sessionOptions);
+        settings = await settings.WithDevicePeriodAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        var session = new VoiceSession(sessionOptions with { Codec = settings.Codec });
         SessionStatistics final;
         DeviceReport? device = null;
         try

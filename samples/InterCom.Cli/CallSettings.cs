@@ -9,14 +9,15 @@ namespace InterCom.Cli;
 /// <param name="Codec">Codec settings.</param>
 /// <param name="JitterBuffer">Playout settings.</param>
 /// <param name="PlaybackQueuePeriods">Device periods kept queued for playback (<see cref="Core.Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>).</param>
-internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer, int PlaybackQueuePeriods = 2)
+/// <param name="FramesOfPeriod">L16 frames of one capture device period, as JackTrip sends (--frame-ms period; the default of low-latency L16): set once the device runs.</param>
+internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, JitterBufferOptions JitterBuffer, int PlaybackQueuePeriods = 2, bool FramesOfPeriod = false)
 {
     /// <summary>The shared options, made anew for each command that takes them.</summary>
     public static IEnumerable<System.CommandLine.Option> Definitions() =>
     [
         CliOption.Value("profile", "default|low-latency", "low-latency: 2.5 ms frames, Opus restricted-lowdelay (2.5 ms lookahead instead of 6.5) (with managed Opus also one device period of playback queue instead of two); other options still apply (default: default)"),
         CliOption.Value("codec", "opus|pcm", "payload format (default opus; pcm = L16, uncompressed)"),
-        CliOption.Value("frame-ms", "2.5|5|10|20", "audio per packet (default 10)"),
+        CliOption.Value("frame-ms", "2.5|5|10|20|period", "audio per packet (default 10); period: L16 only, one capture device period per packet, as JackTrip sends (the default of --profile low-latency --codec pcm; 2.5 ms without a capture device)"),
         CliOption.Value("bitrate", "BPS", "Opus bitrate, 6000..510000 (default 32000 per channel)"),
         CliOption.Value("channels", "1|2", "mono or stereo (default 1)"),
         CliOption.Value("buffer-ms", "auto|N", "jitter buffer delay: auto = follows the network and the reads (as little as still had 99 % of recent packets in time), N = N ms kept beyond what each read takes, 0..1000 (default auto)"),
@@ -33,22 +34,51 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
     public static CallSettings Parse(Arguments args)
     {
         bool lowLatency = args.Choice("profile", s_profiles) ?? false;
-        double frameMs = args.Number("frame-ms", 2.5, 20) ?? (lowLatency ? 2.5 : 10);
+        AudioCodec payload = args.Choice("codec", s_codecs) ?? AudioCodec.Opus;
+        bool period = args.Single("frame-ms") is "period" || (args.Single("frame-ms") is null && lowLatency && payload == AudioCodec.Pcm);
+        if (period && payload != AudioCodec.Pcm)
+        {
+            throw new UsageException("--frame-ms period is for L16 only (--codec pcm): Opus frames are 2.5, 5, 10 or 20 ms.");
+        }
+
+        double frameMs = period ? 2.5 : args.Number("frame-ms", 2.5, 20) ?? (lowLatency ? 2.5 : 10);
         if (frameMs is not (2.5 or 5 or 10 or 20))
         {
-            throw new UsageException($"--frame-ms must be 2.5, 5, 10 or 20, not {frameMs}.");
+            throw new UsageException($"--frame-ms must be 2.5, 5, 10, 20 or period, not {frameMs}.");
         }
 
         int channels = args.Integer("channels", 1, 2) ?? 1;
         var codec = new CodecOptions
         {
-            Codec = args.Choice("codec", s_codecs) ?? AudioCodec.Opus,
+            Codec = payload,
             FrameDuration = TimeSpan.FromMilliseconds(frameMs),
             Bitrate = args.Integer("bitrate", 6_000, 510_000),
             OpusLibrary = args.Choice("opus-library", s_opusLibraries) ?? OpusLibrary.Auto,
             Application = lowLatency ? OpusApplicationMode.RestrictedLowDelay : OpusApplicationMode.Voip,
         };
-        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args), lowLatency ? 1 : 2);
+        return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args), lowLatency ? 1 : 2, period);
+    }
+
+    /// <summary>
+    /// With <see cref="FramesOfPeriod"/>, L16 frames of the capture device's period once its first callback
+    /// said it (waiting up to a second for it); otherwise, or without a capture device, these settings.
+    /// </summary>
+    public async Task<CallSettings> WithDevicePeriodAsync(Core.Devices.AudioEndpoints endpoints, CancellationToken cancellationToken)
+    {
+        if (!FramesOfPeriod || endpoints.Stream is not { Capture: not null } stream)
+        {
+            return this;
+        }
+
+        for (int waited = 0; stream.LastCallbackFrames == 0 && waited < 1000; waited += 10)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        int frames = stream.LastCallbackFrames;
+        return frames is >= CodecOptions.MinPcmFrameSamples and <= 960
+            ? this with { Codec = Codec with { FrameDuration = CodecOptions.ForSamples(frames) } }
+            : this;
     }
 
     private static JitterBufferOptions ParseBuffer(Arguments args)

@@ -62,7 +62,7 @@ internal static class LatencyCommand
         try
         {
             (LatencyMeasurement call, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs) = await MeasureCallAsync(args, jack, bursts, dir, error, cancellationToken).ConfigureAwait(false);
-            Budget budget = Budget.Of(settings, loop, receiver, bufferDelayMs);
+            Budget budget = Budget.Of(settings, loop, receiver, bufferDelayMs, args.Has("processes"));
             await output.WriteLineAsync(Report(loop, call, budget)).ConfigureAwait(false);
             if (jsonPath is not null)
             {
@@ -273,9 +273,10 @@ internal static class LatencyCommand
     /// </summary>
     private sealed record Budget(IReadOnlyList<(string Stage, double Ms)> Stages)
     {
-        public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs)
+        public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs, bool processes)
         {
-            int period = wire.PeriodFrames, frame = settings.Codec.FrameSamples;
+            int period = wire.PeriodFrames;
+            int frame = settings.FramesOfPeriod && !processes ? period : settings.Codec.FrameSamples; // L16 frames of the period: one per period, aligned
             double lookahead = 0;
             if (settings.Codec.Codec == AudioCodec.Opus)
             {

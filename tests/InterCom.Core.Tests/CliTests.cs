@@ -159,6 +159,7 @@ public sealed class CliTests
         { ["relay", "--listen", "5004", "--forward", "127.0.0.1:5006", "--loss", "150"], "--loss" },
         { ["relay", "--listen", "5004", "--forward", "127.0.0.1:5006", "--burst-loss", "0"], "--burst-loss" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--profile", "fast"], "--profile" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--frame-ms", "period"], "--frame-ms" }, // Opus frames cannot follow the device period
         { ["latency", "--bursts", "0"], "--bursts" },
         { ["latency", "--channels", "2"], "--channels" },
         { ["demo", "--duration", "0"], "--duration" },

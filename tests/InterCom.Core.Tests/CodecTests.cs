@@ -24,6 +24,21 @@ public sealed class CodecTests
         Assert.InRange(level, -1.0, 1.0);
     }
 
+    [Theory]
+    [InlineData(128)] // a 128-frame device period, as JackTrip sends it
+    [InlineData(256)]
+    [InlineData(32)]
+    public void L16_frames_may_be_any_device_period_and_opus_frames_may_not(int samples)
+    {
+        var pcm = new CodecOptions { Codec = AudioCodec.Pcm, FrameDuration = CodecOptions.ForSamples(samples) };
+        pcm.Validate();
+        Assert.Equal(samples, pcm.FrameSamples);
+        using IAudioEncoder encoder = AudioCodecFactory.CreateEncoder(AudioFormat.Mono48k, pcm);
+        Assert.Equal(2 * samples, encoder.Encode(new float[samples], new byte[4096])); // L16: two bytes a sample
+        Assert.Throws<ArgumentException>(() => (pcm with { Codec = AudioCodec.Opus }).Validate());
+        Assert.Throws<ArgumentException>(() => (pcm with { FrameDuration = CodecOptions.ForSamples(CodecOptions.MinPcmFrameSamples - 1) }).Validate());
+    }
+
     [Fact]
     public void Pcm_is_bit_exact_for_16_bit_samples()
     {

@@ -39,9 +39,10 @@ public sealed class LatencyCommandTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Equal(call - loop, r.GetProperty("beyondLoopMs").GetDouble(), 0.02);
 
         // The frame a 256-frame period boundary cuts waits up to frame − gcd(frame, 256) for the next period:
-        // 112 samples at 2.5 ms frames, 448 at 10 ms. Opus adds its lookahead (2.5 ms restricted-lowdelay, 6.5 ms VoIP).
-        int frameSamples = profile == "low-latency" ? 120 : 480;
-        double framing = (frameSamples - (frameSamples == 120 ? 8 : 32)) / 48.0;
+        // 112 samples at 2.5 ms frames, 448 at 10 ms; low-latency L16 sends frames of the period itself (none).
+        // Opus adds its lookahead (2.5 ms restricted-lowdelay, 6.5 ms VoIP).
+        int frameSamples = profile != "low-latency" ? 480 : codec == "pcm" ? 256 : 120;
+        double framing = (frameSamples - (int)System.Numerics.BigInteger.GreatestCommonDivisor(frameSamples, 256)) / 48.0;
         double lookahead = codec == "pcm" ? 0 : profile == "low-latency" ? 2.5 : 6.5;
         JsonElement budget = r.GetProperty("budgetMs");
         Assert.Equal(framing, budget.GetProperty("frame").GetDouble(), 0.01);

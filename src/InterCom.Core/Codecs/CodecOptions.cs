@@ -23,7 +23,13 @@ public sealed record CodecOptions
     /// <summary>The payload format; default <see cref="AudioCodec.Opus"/>.</summary>
     public AudioCodec Codec { get; init; } = AudioCodec.Opus;
 
-    /// <summary>Audio per packet: 2.5, 5, 10 or 20 ms; default <see cref="DefaultFrameDuration"/>.</summary>
+    /// <summary>The fewest samples per L16 frame: 32 (0.67 ms).</summary>
+    public const int MinPcmFrameSamples = 32;
+
+    /// <summary>
+    /// Audio per packet: 2.5, 5, 10 or 20 ms for Opus; for L16 also any whole number of samples from
+    /// <see cref="MinPcmFrameSamples"/> to 960, such as one device period (<see cref="ForSamples"/>); default <see cref="DefaultFrameDuration"/>.
+    /// </summary>
     public TimeSpan FrameDuration { get; init; } = DefaultFrameDuration;
 
     /// <summary>Opus target bitrate in bits per second (6 000..510 000); default <see langword="null"/> = <see cref="DefaultBitratePerChannel"/> per channel.</summary>
@@ -47,7 +53,10 @@ public sealed record CodecOptions
     /// <summary>The payload type the encoder writes.</summary>
     public int PayloadType => Codec == AudioCodec.Opus ? OpusPayloadType : PcmPayloadType;
 
-    /// <summary>Samples per channel in one frame at 48 kHz (120, 240, 480 or 960).</summary>
+    /// <summary>A frame duration of exactly <paramref name="samples"/> samples at 48 kHz (for L16 frames of one device period).</summary>
+    public static TimeSpan ForSamples(int samples) => TimeSpan.FromTicks((long)Math.Round(samples * (double)TimeSpan.TicksPerSecond / AudioFormat.CallSampleRate));
+
+    /// <summary>Samples per channel in one frame at 48 kHz (120, 240, 480 or 960 for Opus).</summary>
     public int FrameSamples => (int)Math.Round(FrameDuration.TotalSeconds * AudioFormat.CallSampleRate);
 
     /// <summary>The Opus bitrate for <paramref name="channels"/> channels.</summary>
@@ -56,9 +65,14 @@ public sealed record CodecOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (FrameSamples is not (120 or 240 or 480 or 960) || Math.Abs((FrameSamples / 48.0) - FrameDuration.TotalMilliseconds) > 0.001)
+        bool whole = Math.Abs((FrameSamples / 48.0) - FrameDuration.TotalMilliseconds) <= 0.001;
+        if (Codec == AudioCodec.Pcm ? !whole || FrameSamples is < MinPcmFrameSamples or > 960 : !whole || FrameSamples is not (120 or 240 or 480 or 960))
         {
-            throw new ArgumentException($"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported: use 2.5, 5, 10 or 20 ms.", nameof(FrameDuration));
+            throw new ArgumentException(
+                Codec == AudioCodec.Pcm
+                    ? $"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported for L16: a whole number of samples from {MinPcmFrameSamples} to 960 (one device period, say)."
+                    : $"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported: use 2.5, 5, 10 or 20 ms.",
+                nameof(FrameDuration));
         }
 
         if (Bitrate is { } bitrate && (bitrate < 6_000 || bitrate > 510_000))
