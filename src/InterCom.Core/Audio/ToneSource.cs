@@ -60,7 +60,11 @@ public sealed class ToneSource : IAudioSource
         for (int f = 0; f < frames; f++)
         {
             float value = (float)(_amplitude * im);
-            destination.Slice(f * channels, channels).Fill(value);
+            for (int c = 0; c < channels; c++)
+            {
+                destination[(f * channels) + c] = value;
+            }
+
             (re, im) = ((re * stepRe) - (im * stepIm), (re * stepIm) + (im * stepRe));
         }
 

@@ -90,7 +90,7 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
         ArgumentNullException.ThrowIfNull(receiver);
         lock (_streamsGate)
         {
-            _receivers = [.. _receivers, receiver];
+            Volatile.Write(ref _receivers, [.. _receivers, receiver]); // the receive thread reads it without the lock
         }
     }
 
