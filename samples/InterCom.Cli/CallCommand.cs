@@ -180,6 +180,7 @@ internal static class CallCommand
         var host = new ProcessHost(new ProcessHostOptions
         {
             Session = session, Input = input, Output = output, JackClientName = clientName, PlaybackQueuePeriods = settings.PlaybackQueuePeriods, OnDeviceLoss = onDeviceLoss,
+            FramesOfCapturePeriod = settings.FramesOfPeriod,
         });
         ProcessHostReport report;
         bool anyDevice = AudioEndpoints.IsDevice(input) || AudioEndpoints.IsDevice(output);

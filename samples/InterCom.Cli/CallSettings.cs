@@ -65,18 +65,13 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
     /// </summary>
     public async Task<CallSettings> WithDevicePeriodAsync(Core.Devices.AudioEndpoints endpoints, CancellationToken cancellationToken)
     {
-        if (!FramesOfPeriod || endpoints.Stream is not { Capture: not null } stream)
+        if (!FramesOfPeriod)
         {
             return this;
         }
 
-        for (int waited = 0; stream.LastCallbackFrames == 0 && waited < 1000; waited += 10)
-        {
-            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-        }
-
-        int frames = stream.LastCallbackFrames;
-        return frames is >= CodecOptions.MinPcmFrameSamples and <= 960
+        return await endpoints.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false) is int frames
+            and >= CodecOptions.MinPcmFrameSamples and <= CodecOptions.MaxPcmFrameSamples
             ? this with { Codec = Codec with { FrameDuration = CodecOptions.ForSamples(frames) } }
             : this;
     }

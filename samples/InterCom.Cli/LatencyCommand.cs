@@ -276,7 +276,7 @@ internal static class LatencyCommand
         public static Budget Of(CallSettings settings, LatencyMeasurement wire, Core.FlowControl.FlowControlSnapshot receiver, double bufferDelayMs, bool processes)
         {
             int period = wire.PeriodFrames;
-            int frame = settings.FramesOfPeriod && !processes ? period : settings.Codec.FrameSamples; // L16 frames of the period: one per period, aligned
+            int frame = settings.FramesOfPeriod ? period : settings.Codec.FrameSamples; // L16 frames of the period: one per period, aligned
             double lookahead = 0;
             if (settings.Codec.Codec == AudioCodec.Opus)
             {

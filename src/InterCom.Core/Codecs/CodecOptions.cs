@@ -26,9 +26,12 @@ public sealed record CodecOptions
     /// <summary>The fewest samples per L16 frame: 32 (0.67 ms).</summary>
     public const int MinPcmFrameSamples = 32;
 
+    /// <summary>The most samples per L16 frame: 960 (20 ms).</summary>
+    public const int MaxPcmFrameSamples = 960;
+
     /// <summary>
     /// Audio per packet: 2.5, 5, 10 or 20 ms for Opus; for L16 also any whole number of samples from
-    /// <see cref="MinPcmFrameSamples"/> to 960, such as one device period (<see cref="ForSamples"/>); default <see cref="DefaultFrameDuration"/>.
+    /// <see cref="MinPcmFrameSamples"/> to <see cref="MaxPcmFrameSamples"/>, such as one device period (<see cref="ForSamples"/>); default <see cref="DefaultFrameDuration"/>.
     /// </summary>
     public TimeSpan FrameDuration { get; init; } = DefaultFrameDuration;
 
@@ -66,11 +69,11 @@ public sealed record CodecOptions
     public void Validate()
     {
         bool whole = Math.Abs((FrameSamples / 48.0) - FrameDuration.TotalMilliseconds) <= 0.001;
-        if (Codec == AudioCodec.Pcm ? !whole || FrameSamples is < MinPcmFrameSamples or > 960 : !whole || FrameSamples is not (120 or 240 or 480 or 960))
+        if (Codec == AudioCodec.Pcm ? !whole || FrameSamples is < MinPcmFrameSamples or > MaxPcmFrameSamples : !whole || FrameSamples is not (120 or 240 or 480 or 960))
         {
             throw new ArgumentException(
                 Codec == AudioCodec.Pcm
-                    ? $"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported for L16: a whole number of samples from {MinPcmFrameSamples} to 960 (one device period, say)."
+                    ? $"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported for L16: a whole number of samples from {MinPcmFrameSamples} to {MaxPcmFrameSamples} (one device period, say)."
                     : $"Frame duration {FrameDuration.TotalMilliseconds} ms is not supported: use 2.5, 5, 10 or 20 ms.",
                 nameof(FrameDuration));
         }

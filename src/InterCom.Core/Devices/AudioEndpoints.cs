@@ -46,6 +46,34 @@ public sealed class AudioEndpoints : IDisposable
     /// <summary>The PortAudio stream behind a device source or sink now, if any (another one after a device is reopened; none while it is lost).</summary>
     public PortAudioStream? Stream => _device?.Current;
 
+    /// <summary>
+    /// The capture device's period in frames, once its first callback has said it: waits up to
+    /// <paramref name="timeout"/> for that callback. <see langword="null"/> when the input is no device
+    /// or no callback came in time. For L16 frames of one period (<see cref="Codecs.CodecOptions.ForSamples"/>).
+    /// </summary>
+    /// <param name="timeout">How long to wait for the first callback.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public async Task<int?> WaitForCapturePeriodAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Stream is { Capture: not null } stream)
+        {
+            if (stream.LastCallbackFrames > 0)
+            {
+                return stream.LastCallbackFrames;
+            }
+
+            if (Environment.TickCount64 >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
     /// <summary>What the device is doing; <see cref="AudioDeviceState.None"/> when neither end is a device.</summary>
     public AudioDeviceState DeviceState => _device?.State ?? AudioDeviceState.None;
 

@@ -169,6 +169,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         catch
         {
             self.Free();
+            state.Dispose();
             PortAudioHost.Release(library);
             throw;
         }
@@ -210,6 +211,8 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
 
         Volatile.Write(ref _state.Closed, 1);
+        _state.CaptureWake.Signal(); // a waiting pipeline thread sees the close now
+        _state.PlaybackWake.Signal();
         int abandoned = 0;
         bool closed = BoundedCall.Run(
             () =>
@@ -224,6 +227,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             "InterCom PortAudio close");
         if (closed)
         {
+            _state.Dispose(); // no callback can signal its wakes any more
             _self.Free();
             PortAudioHost.Release(_library);
         }
@@ -291,6 +295,8 @@ public sealed unsafe class PortAudioStream : IDisposable
                 {
                     state.CaptureOverruns += samples - written;
                 }
+
+                state.CaptureWake.Signal();
             }
 
             if (output is not null && state.Probe is null)
@@ -303,6 +309,7 @@ public sealed unsafe class PortAudioStream : IDisposable
                 else
                 {
                     int read = state.PlaybackRing?.Read(destination) ?? 0;
+                    state.PlaybackWake.Signal();
                     if (read < samples)
                     {
                         destination[read..].Clear();
@@ -334,8 +341,8 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
     }
 
-    /// <summary>Waits for a ring condition from a pipeline thread: spins briefly, then sleeps 1 ms at a time.</summary>
-    private bool WaitFor(Func<CallbackState, int, bool> ready, int samples, CancellationToken cancellationToken)
+    /// <summary>Waits for a ring condition from a pipeline thread: spins briefly, then until the callback wakes it (at most 20 ms at a time, to see a stop).</summary>
+    private bool WaitFor(Func<CallbackState, int, bool> ready, DeviceWake wake, int samples, CancellationToken cancellationToken)
     {
         var spinner = default(SpinWait);
         while (!ready(_state, samples))
@@ -351,7 +358,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             }
             else
             {
-                Thread.Sleep(1);
+                wake.Wait(timeoutMs: 20);
             }
         }
 
@@ -359,7 +366,7 @@ public sealed unsafe class PortAudioStream : IDisposable
     }
 
     /// <summary>State shared with the callback; the rings are its only link to the pipeline.</summary>
-    private sealed class CallbackState(int channels, SampleRing? captureRing, SampleRing? playbackRing, int queuePeriods)
+    private sealed class CallbackState(int channels, SampleRing? captureRing, SampleRing? playbackRing, int queuePeriods) : IDisposable
     {
         public readonly int Channels = channels;
         public readonly int QueuePeriods = queuePeriods;
@@ -374,6 +381,15 @@ public sealed unsafe class PortAudioStream : IDisposable
         public int Closed;
         public Probe? Probe;
         public IAudioRenderer? Renderer;  // when set, playback pulls from it instead of the ring
+        public readonly DeviceWake CaptureWake = new();
+        public readonly DeviceWake PlaybackWake = new();
+
+        /// <summary>Closes the wakes: only once the stream is closed (an abandoned stream keeps them, its callback may still run).</summary>
+        public void Dispose()
+        {
+            CaptureWake.Dispose();
+            PlaybackWake.Dispose();
+        }
     }
 
     /// <summary>A measuring stream's signal and recording, indexed by the callback's own frame count.</summary>
@@ -426,7 +442,7 @@ public sealed unsafe class PortAudioStream : IDisposable
                 stream._state.CaptureRing!.DiscardAllBut(destination.Length);
             }
 
-            return stream.WaitFor(s_enoughCaptured, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
+            return stream.WaitFor(s_enoughCaptured, stream._state.CaptureWake, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
         }
 
         public void Dispose() => stream.Dispose();
@@ -449,7 +465,7 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         public void Write(ReadOnlySpan<float> samples, CancellationToken cancellationToken)
         {
-            if (stream.WaitFor(s_roomToPlay, samples.Length, cancellationToken))
+            if (stream.WaitFor(s_roomToPlay, stream._state.PlaybackWake, samples.Length, cancellationToken))
             {
                 _ = stream._state.PlaybackRing!.Write(samples);
                 Volatile.Write(ref stream._state.PlaybackPrimed, 1);

@@ -199,6 +199,7 @@ public sealed class ProcessHost : IAsyncDisposable
             Audio = audio,
             JackClientName = Options.JackClientName is { } stem ? $"{stem}-{role.ToString().ToLowerInvariant()}" : null,
             PlaybackQueuePeriods = Options.PlaybackQueuePeriods,
+            FramesOfCapturePeriod = Options.FramesOfCapturePeriod,
             OnDeviceLoss = Options.OnDeviceLoss,
             Restarted = restarted,
             Standby = standby,

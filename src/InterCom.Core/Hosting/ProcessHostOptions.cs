@@ -20,6 +20,13 @@ public sealed record ProcessHostOptions
     /// <summary>JACK client name stem: the workers are NAME-ces and NAME-rdp; default <see langword="null"/> (PortAudio's own name).</summary>
     public string? JackClientName { get; init; }
 
+    /// <summary>
+    /// L16 only: the sending worker sends frames of one capture device period, as JackTrip does,
+    /// instead of <see cref="Codecs.CodecOptions.FrameDuration"/> (which stays when the input is no
+    /// device or its period is not a valid L16 frame); default <see langword="false"/>.
+    /// </summary>
+    public bool FramesOfCapturePeriod { get; init; }
+
     /// <summary>Device periods the receiving worker keeps queued for playback when a thread feeds the device (managed Opus; <see cref="Devices.PortAudioStreamOptions.PlaybackQueuePeriods"/>); default 2.</summary>
     public int PlaybackQueuePeriods { get; init; } = 2;
 

@@ -56,6 +56,9 @@ internal sealed record WorkerConfig
     /// <summary>What the worker does when its device stops by itself; <see cref="Devices.DeviceLossPolicy.Fail"/>: it exits with code 1.</summary>
     public Devices.DeviceLossPolicy OnDeviceLoss { get; init; }
 
+    /// <summary>L16 frames of one capture device period (<see cref="ProcessHostOptions.FramesOfCapturePeriod"/>).</summary>
+    public bool FramesOfCapturePeriod { get; init; }
+
     /// <summary>This half ran before and died: continue its WAV output and its counters.</summary>
     public bool Restarted { get; init; }
 

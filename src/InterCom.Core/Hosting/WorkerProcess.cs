@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using InterCom.Core.Audio;
+using InterCom.Core.Codecs;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.FlowControl;
@@ -167,7 +168,14 @@ internal static class WorkerProcess
         using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
         using var session = new RtpSession(
             transport, new RtpSessionOptions { Peers = peers, Srtp = srtp, Counters = counters, PeerTimeout = config.PeerTimeout }, loggers.CreateLogger<RtpSession>());
-        var sender = new CaptureEncodeSend(session, format, config.Codec, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
+        CodecOptions codec = config.Codec;
+        if (config.FramesOfCapturePeriod && codec.Codec == AudioCodec.Pcm
+            && audio.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult() is int period and >= CodecOptions.MinPcmFrameSamples and <= CodecOptions.MaxPcmFrameSamples)
+        {
+            codec = codec with { FrameDuration = CodecOptions.ForSamples(period) };
+        }
+
+        var sender = new CaptureEncodeSend(session, format, codec, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
         {
             CountersBaseline = counters.Snapshot().Ces,
         };

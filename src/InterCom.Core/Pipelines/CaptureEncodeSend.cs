@@ -12,6 +12,8 @@ namespace InterCom.Core.Pipelines;
 /// <summary>The sending half: source → <see cref="Input"/> pipe → encoder → RTP → the session, which sends to every peer.</summary>
 internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 {
+    private const int CaptureThreadPriority = 5; // SCHED_FIFO, below a JACK server's own (10 by default) and its clients'
+
     private readonly RtpSession _session;
     private readonly ILogger _logger;
     private readonly IAudioEncoder _encoder;
@@ -172,6 +174,13 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
     private void CaptureLoop(IAudioSource source)
     {
+        if (source.IsRealTime)
+        {
+            // Woken by the device's callback, as a JACK client's own thread is: at normal priority the
+            // wake-up came up to a period late now and then, and the receiver kept a period more for it.
+            _ = Interop.Interop.Libc.TrySetRealTimePriority(CaptureThreadPriority);
+        }
+
         CancellationToken token = _stop.Token;
         // After a stall (a GC pause stops every thread), send the frames that fell due meanwhile, as a
         // device's ring would have kept them: the receiver, stalled too, catches up as well, and its
