@@ -206,36 +206,89 @@ public sealed class FlowControlTests
         => Assert.Equal((level, category, message), Hosting.WorkerLog.Parse(line));
 
     [Fact]
-    public void Ten_percent_loss_lowers_the_bitrate_and_turns_fec_on_within_a_few_reports_and_a_clean_link_restores_them()
+    public void Ten_percent_random_loss_turns_fec_on_with_a_loss_hint_above_it_and_keeps_the_bitrate_and_a_clean_link_turns_fec_off()
     {
         var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
         Assert.Equal(32_000, controller.TargetBitrate);
         Assert.False(controller.FecEnabled);
 
-        for (int i = 0; i < 3; i++)
-        {
-            Assert.True(controller.OnReport(0.10));
-        }
-
-        Assert.True(controller.TargetBitrate <= 32_000 * 0.85 * 0.85 * 0.85 + 1);
-        Assert.True(controller.FecEnabled);
-        Assert.InRange(controller.LossHintPercent, 5, 10);
-
         for (int i = 0; i < 40; i++)
         {
-            controller.OnReport(0.10);
+            controller.OnReport(0.10, roundTripMicros: 2_000 + (i % 3 * 500)); // a steady round trip: no queue
+            Assert.Equal(32_000, controller.TargetBitrate);
+            Assert.False(controller.Congested);
+        }
+
+        Assert.True(controller.FecEnabled);
+        Assert.InRange(controller.LossHintPercent, 11, 15); // a quarter above the loss: more redundancy than the bare loss asks for
+
+        for (int i = 0; i < 3; i++)
+        {
+            controller.OnReport(0, 2_000);
+        }
+
+        Assert.False(controller.FecEnabled);
+        Assert.Equal(32_000, controller.TargetBitrate);
+    }
+
+    [Theory]
+    [InlineData(0.05, 30_000, "loss with the round trip risen by 28 ms (half the congestion delay)")]
+    [InlineData(0.00, 45_000, "no loss yet, the round trip risen by 43 ms: a queue building")]
+    [InlineData(0.25, 2_000, "loss above the high threshold, whatever the round trip")]
+    public void Congestion_lowers_the_bitrate_by_15_percent_within_a_few_reports(double loss, long roundTripMicros, string why)
+    {
+        var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
+        for (int i = 0; i < 5; i++)
+        {
+            controller.OnReport(0, 2_000); // the path's base round trip
+        }
+
+        int reports = 0;
+        while (!controller.Congested && reports < 5)
+        {
+            controller.OnReport(loss, roundTripMicros); // the round trip is smoothed: a step takes a few reports to show
+            reports++;
+        }
+
+        Assert.True(controller.Congested, $"{why}: not taken for congestion within 5 reports");
+        Assert.Equal((int)(32_000 * 0.85), controller.TargetBitrate);
+        Assert.Equal(loss >= 0.02, controller.FecEnabled);
+    }
+
+    [Fact]
+    public void Lasting_congestion_takes_the_bitrate_to_the_minimum_and_a_clean_link_restores_it()
+    {
+        var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
+        for (int i = 0; i < 40; i++)
+        {
+            controller.OnReport(0.05, 2_000 + (i * 20_000)); // loss, and a round trip that keeps growing
         }
 
         Assert.Equal(12_000, controller.TargetBitrate); // never below the minimum
+        Assert.True(controller.FecEnabled);
 
         for (int i = 0; i < 60; i++)
         {
-            controller.OnReport(0);
+            controller.OnReport(0, 2_000);
         }
 
         Assert.Equal(32_000, controller.TargetBitrate); // back up, never above the maximum
         Assert.False(controller.FecEnabled);
         Assert.Equal(0, controller.LossHintPercent);
+    }
+
+    [Fact]
+    public void A_round_trip_that_only_jitters_is_not_congestion()
+    {
+        var controller = new BitrateController(new RateControlOptions(), configuredBitrate: 32_000);
+        var random = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            controller.OnReport(0, 40_000 + random.Next(0, 40_000)); // 40..80 ms, no trend
+            Assert.False(controller.Congested, $"report {i}: queue delay {controller.QueueDelayMicros} us");
+        }
+
+        Assert.Equal(32_000, controller.TargetBitrate);
     }
 
     [Fact]

@@ -149,10 +149,12 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
         {
             _reportsSeen = received.ReportsReceived;
             int before = _rate.TargetBitrate;
-            if (_rate.OnReport(received.RemoteFractionLost / 256.0))
+            if (_rate.OnReport(received.RemoteFractionLost / 256.0, received.RoundTripMicros))
             {
                 ((OpusAudioEncoder)_encoder).Tune(_rate.TargetBitrate, _rate.FecEnabled, _rate.LossHintPercent);
-                PipelineLog.RateChanged(_logger, before, _rate.TargetBitrate, _rate.FecEnabled, _rate.LossHintPercent, received.RemoteFractionLost / 2.56);
+                PipelineLog.RateChanged(
+                    _logger, before, _rate.TargetBitrate, _rate.FecEnabled, _rate.LossHintPercent, received.RemoteFractionLost / 2.56, _rate.QueueDelayMicros / 1000.0,
+                    _rate.Congested ? "congestion" : received.RemoteFractionLost > 0 ? "random loss" : "clean");
             }
         }
 

@@ -13,8 +13,8 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Capture failed; no more audio is sent")]
     public static partial void CaptureFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Rate control: {Before} -> {After} b/s, FEC {Fec}, loss hint {LossHint} % (receivers report {ReportedLoss:F1} % lost)")]
-    public static partial void RateChanged(ILogger logger, int before, int after, bool fec, int lossHint, double reportedLoss);
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Rate control: {Before} -> {After} b/s, FEC {Fec}, loss hint {LossHint} % (receivers report {ReportedLoss:F1} % lost, round trip {QueueDelayMs:F0} ms above its base: {Verdict})")]
+    public static partial void RateChanged(ILogger logger, int before, int after, bool fec, int lossHint, double reportedLoss, double queueDelayMs, string verdict);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Information, Message = "New sender SSRC {Ssrc:x8} from {EndPoint} ({Codec})")]
     public static partial void NewSender(ILogger logger, uint ssrc, System.Net.IPEndPoint endPoint, Codecs.AudioCodec codec);
