@@ -174,24 +174,27 @@ public sealed class JitterBufferTests
     }
 
     [Fact]
-    public void Conceals_briefly_then_goes_silent_when_the_sender_stops_and_restarts_on_the_next_talkspurt()
+    public void Conceals_for_200_ms_then_goes_silent_when_the_sender_stops_and_restarts_on_the_next_talkspurt()
     {
         using var buffer = Create(targetMs: 10);
         Insert(buffer, 1);
         Play(buffer);
         Assert.Equal(1, Play(buffer));
         Assert.Equal(-1, Play(buffer)); // concealment: a fade from the last sample
-        Play(buffer);
-        Play(buffer);
-        Assert.Equal(3, buffer.GetStatistics().FramesConcealed); // MaxConcealedRun = 3 ...
-        Assert.Equal(0, Play(buffer));                            // ... then silence
-        Assert.Equal(0, Play(buffer));
-        Assert.Equal(3, buffer.GetStatistics().FramesConcealed);
+        for (int i = 1; i < JitterBufferOptions.DefaultMaxConcealedRun; i++)
+        {
+            Play(buffer);
+        }
 
-        Insert(buffer, 20); // a new talkspurt
+        Assert.Equal(20, buffer.GetStatistics().FramesConcealed); // MaxConcealedRun = 20 (200 ms of 10 ms frames: a stall is concealed) ...
+        Assert.Equal(0, Play(buffer));                             // ... then silence
         Assert.Equal(0, Play(buffer));
-        Assert.Equal(20, Play(buffer));
-        Assert.Equal(3, buffer.GetStatistics().FramesConcealed);
+        Assert.Equal(20, buffer.GetStatistics().FramesConcealed);
+
+        Insert(buffer, 40); // a new talkspurt
+        Assert.Equal(0, Play(buffer));
+        Assert.Equal(40, Play(buffer));
+        Assert.Equal(20, buffer.GetStatistics().FramesConcealed);
     }
 
     [Fact]

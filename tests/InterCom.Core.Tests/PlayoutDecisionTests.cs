@@ -18,6 +18,16 @@ public sealed class PlayoutDecisionTests
         => Assert.Equal((PlayoutOperation)expected, PlayoutDecision.NextFrame(nextHere, laterHere, stallCredit, afterHere, concealedRun, maxConcealedRun: 3));
 
     [Theory]
+    // since the last LBRR packet, since the last loss (48 kHz samples), frame  →  spare kept beyond the minimum
+    [InlineData(0, 0, 480, 480)]                  // FEC in the stream and a loss just now: one frame more, for the next packet to come in time
+    [InlineData(47_999, 479_999, 480, 480)]       // still within both windows
+    [InlineData(48_000, 0, 480, 0)]               // no LBRR for a second: nothing to wait for (the sender's FEC is off, or silence)
+    [InlineData(0, 480_000, 480, 0)]              // no loss for ten seconds: the delay goes back down
+    [InlineData(0, 0, 120, 120)]                  // the stream's own frame
+    public void The_fec_allowance(long sinceFec, long sinceLoss, int frameSamples, int expected)
+        => Assert.Equal(expected, PlayoutDecision.FecAllowance(sinceFec, sinceLoss, frameSamples));
+
+    [Theory]
     // excess (samples), estimating, stretching on, cooling down, concealment  →  operation
     [InlineData(60, true, true, false, false, PlayoutOperation.Shorten)]    // 1.25 ms above: shorten
     [InlineData(59, true, true, false, false, PlayoutOperation.Normal)]     // less than the shortest period above: leave it

@@ -29,6 +29,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private readonly double _samplesPerTick;
     private readonly int _maxPayload;
     private long _overflowed;        // packets the playout side had no room for: discarded
+    private long _lbrrArrival = long.MinValue / 2; // when the last packet with in-band FEC came (48 kHz units)
 
     // The playout side: touched by one thread at a time, the one that reads. Counters are read by
     // statistics from other threads (each is written whole, so each read is a value it had).
@@ -38,6 +39,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private readonly int _channels;
     private readonly bool _stretching;
     private readonly int _maxConcealedRun;
+    private readonly bool _delayForFec;
     private State _state = State.Idle;
     private bool _anyPlaced;
     private long _placedHighest;   // the highest sequence number handed over to this side
@@ -48,6 +50,8 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private int _stallCredit;       // frames concealed while waiting for _nextSeq: they stand in for it if it turns out lost
     private long _unmeasuredFrom;   // packets below this one are measured (see Measure) or missing
     private int _farAboveReads;
+    private long _lossAt = long.MinValue / 2;   // the read at which a frame was last found lost (48 kHz units)
+    private long _readAt;
     private int _stretchCooldown;   // samples to play before the next time-stretch
     private int _unalikeAttempts;
     private long _late;
@@ -72,6 +76,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
         _stretching = options.TimeStretching;
         _delay = new PlayoutDelay(options, decoder.Format);
         _maxConcealedRun = options.MaxConcealedRun;
+        _delayForFec = options.DelayForFec;
         _frameSamples = defaultFrameSamples;
         _maxPayload = AudioCodecFactory.MaxPayloadBytes(decoder.Codec, decoder.Format);
         _mailbox = new PacketMailbox(MailboxCapacity, _maxPayload);
@@ -112,6 +117,11 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             return false;
         }
 
+        if (_audio.Decoder.Codec == AudioCodec.Opus && OpusRedundancy.HasLbrr(payload))
+        {
+            Volatile.Write(ref _lbrrArrival, arrival);
+        }
+
         if (Reception.TryRecord(header, payload.Length, arrival, out long seq) && !_mailbox.TryWrite(seq, frameSamples, arrival, payload))
         {
             Interlocked.Increment(ref _overflowed); // the playout side stopped reading: what it cannot take is dropped, not queued
@@ -138,6 +148,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
             TakeArrivals();
             long now = (long)(_time.GetTimestamp() * _samplesPerTick);
+            _readAt = now;
             int samples = destination.Length / _channels;
             if (_state == State.Buffering)
             {
@@ -317,7 +328,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
         }
 
         long queued = Queued();
-        _delay.Update(queued, samples);
+        _delay.Update(queued, samples, _delayForFec ? PlayoutDecision.FecAllowance(now - Volatile.Read(ref _lbrrArrival), now - _lossAt, _frameSamples) : 0);
         if (PlayoutDecision.Level(queued, _delay.Target, samples, ref _farAboveReads) == PlayoutOperation.Discard)
         {
             DiscardDownTo(_delay.Target + samples);
@@ -335,11 +346,13 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
                 DecodeNext();
                 break;
             case PlayoutOperation.Skip:
+                _lossAt = _readAt;
                 _nextSeq++;
                 _stallCredit--;
                 DelayChanged(-_frameSamples); // played already: the stream is a frame earlier against the reads again
                 break;
             case PlayoutOperation.Recover:
+                _lossAt = _readAt;
                 _nextSeq++;
                 if (_audio.Recover(_slots[_nextSeq].Payload, _frameSamples) > 0)
                 {
@@ -354,6 +367,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
                 break;
             case PlayoutOperation.Conceal:
+                _lossAt = _readAt;
                 _nextSeq++;
                 Conceal();
                 break;

@@ -9,8 +9,8 @@ public sealed record JitterBufferOptions
     /// <summary>Default upper bound of the adaptive delay: 500 ms.</summary>
     public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Default number of frames concealed when the stream stops before going silent: 3.</summary>
-    public const int DefaultMaxConcealedRun = 3;
+    /// <summary>Default number of frames concealed when the stream stops before going silent: 20.</summary>
+    public const int DefaultMaxConcealedRun = 20;
 
     /// <summary>
     /// Whether the delay follows the network (default): the buffer measures, for each packet, how much
@@ -51,8 +51,18 @@ public sealed record JitterBufferOptions
     public TimeSpan MaxDelay { get; init; } = DefaultMaxDelay;
 
     /// <summary>
-    /// Frames concealed in a row when nothing at all is buffered (the sender stopped, or a long gap)
-    /// before the buffer goes silent and waits for the next talkspurt; default <see cref="DefaultMaxConcealedRun"/>.
+    /// Adaptive: while the stream carries Opus in-band FEC and frames are being lost, keep one frame
+    /// more delay, so that the packet after a lost one is there in time to rebuild it (without it,
+    /// most lost frames are concealed instead); default <see langword="true"/>. Off, a lossy call
+    /// keeps the least delay and conceals.
+    /// </summary>
+    public bool DelayForFec { get; init; } = true;
+
+    /// <summary>
+    /// Frames concealed in a row when nothing at all is buffered (the sender stopped, or the stream
+    /// stalled: a busy machine, a late wake-up) before the buffer goes silent and waits for the next
+    /// talkspurt; default <see cref="DefaultMaxConcealedRun"/> (200 ms of 10 ms frames: a stall that
+    /// long costs concealment, not silence).
     /// </summary>
     public int MaxConcealedRun { get; init; } = DefaultMaxConcealedRun;
 

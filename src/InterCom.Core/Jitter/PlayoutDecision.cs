@@ -16,6 +16,25 @@ internal static class PlayoutDecision
     /// <summary>A fixed target is held within ±1.25 ms.</summary>
     internal const int FixedBand = TimeStretcher.MinLag;
 
+    /// <summary>A stream counts as carrying FEC for 1 s after its last packet with LBRR (the sender turns it off only after seconds without loss).</summary>
+    internal const long FecSeenSamples = 48_000;
+
+    /// <summary>Losses keep the FEC allowance for 10 s after the last one: random loss comes back within that, and one frame of delay is cheap.</summary>
+    internal const long LossHoldSamples = 480_000;
+
+    /// <summary>
+    /// The spare kept beyond the minimum so that in-band FEC can work: a lost frame is rebuilt from the
+    /// next packet only if that packet is there when the lost frame is due, which takes about one frame
+    /// more delay than playing alone does. Kept while the stream carries FEC (LBRR flags seen in its
+    /// packets) and frames are being lost; 0 otherwise (no FEC to wait for, or a clean link: the delay
+    /// goes back down).
+    /// </summary>
+    /// <param name="sinceFec">How long since the last packet with LBRR came, 48 kHz samples.</param>
+    /// <param name="sinceLoss">How long since a frame was last found lost, 48 kHz samples.</param>
+    /// <param name="frameSamples">The stream's frame.</param>
+    public static int FecAllowance(long sinceFec, long sinceLoss, int frameSamples)
+        => sinceFec < FecSeenSamples && sinceLoss < LossHoldSamples ? frameSamples : 0;
+
     /// <summary>The next frame: from the next packet, rebuilt, concealed, waited for, or silence.</summary>
     /// <param name="nextHere">The packet due next is in its slot.</param>
     /// <param name="laterHere">A packet after it has come (so the next one is lost, or late).</param>

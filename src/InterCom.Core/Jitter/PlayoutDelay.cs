@@ -58,16 +58,17 @@ internal sealed class PlayoutDelay
     /// <summary>
     /// At a read of <paramref name="samples"/> with <paramref name="queued"/> queued: the smoothed figures
     /// move a sixteenth of the way; adaptive, the target becomes whatever leaves the estimated spare at
-    /// <see cref="JitterBufferOptions.MinDelay"/> (and never more than <see cref="JitterBufferOptions.MaxDelay"/> of slack).
+    /// <see cref="JitterBufferOptions.MinDelay"/> plus <paramref name="allowance"/> (see
+    /// <see cref="PlayoutDecision.FecAllowance"/>), and never more than <see cref="JitterBufferOptions.MaxDelay"/> of slack.
     /// </summary>
-    public void Update(long queued, int samples)
+    public void Update(long queued, int samples, int allowance = 0)
     {
         long slack = queued - samples;
         Volatile.Write(ref _queued, _queued + ((queued - _queued) / 16));
         _slack += (slack - _slack) / 16;
         if (Estimating)
         {
-            Excess = Math.Max(Estimator.SpareSamples - _minSamples, _slack - _maxSamples);
+            Excess = Math.Max(Estimator.SpareSamples - _minSamples - allowance, _slack - _maxSamples);
             Volatile.Write(ref _target, (int)Math.Max(0, Math.Round(_slack - Excess)));
         }
         else

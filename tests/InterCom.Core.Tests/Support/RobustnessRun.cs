@@ -36,12 +36,18 @@ public sealed record RobustnessProfile(string Name, NetworkImpairment Impairment
 /// <param name="SegmentalSnrDb">The received tone's segmental SNR (<see cref="ToneMeter.SegmentalSnr"/>).</param>
 /// <param name="Peer">The receiver's final statistics about the sender.</param>
 /// <param name="Timeline">Seconds since the start, playout delay and target (ms), every 50 ms.</param>
-public sealed record RobustnessResult(double ConcealedPercent, double LatePercent, double MeanDelayMs, double P95DelayMs, double SegmentalSnrDb, PeerStatistics Peer, IReadOnlyList<(double Seconds, double DelayMs, double TargetMs)> Timeline);
+/// <param name="Settled">The receiver's statistics about the sender after the first two seconds (what the figures above start from).</param>
+/// <param name="Sender">The sender's final statistics (its rate control: bitrate, FEC).</param>
+/// <param name="Heard">All the receiver played, from its start.</param>
+public sealed record RobustnessResult(
+    double ConcealedPercent, double LatePercent, double MeanDelayMs, double P95DelayMs, double SegmentalSnrDb, PeerStatistics Peer,
+    IReadOnlyList<(double Seconds, double DelayMs, double TargetMs)> Timeline, PeerStatistics Settled, SessionStatistics Sender, float[] Heard);
 
 /// <summary>
 /// One direction of a real call through a real <see cref="ImpairedRelay"/> on loopback: session A
-/// sends a 400 Hz tone (Opus, 10 ms) to the relay, which forwards to session B, which plays into
-/// memory. What B heard and how its buffer behaved after the first two seconds is the result.
+/// sends a 400 Hz tone (Opus, 10 ms), or what <c>source</c> makes, to the relay, which forwards to
+/// session B, which plays into memory. What B heard and how its buffer behaved after the first two
+/// seconds is the result (the tone's SNR is meaningless for another source).
 /// </summary>
 public static class RobustnessRun
 {
@@ -53,7 +59,7 @@ public static class RobustnessRun
     /// impairment while it runs. The quality figure covers the first <paramref name="recordFor"/>
     /// (default: all) of what was heard, so that a long soak's memory is the call's, not the recording's.
     /// </summary>
-    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null)
+    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null, Func<IAudioSource>? source = null)
     {
         TimeSpan recorded = recordFor is { } r && r < duration ? r : duration;
         GC.Collect(); // start clean: a full collection of what earlier tests left is not this call's pause
@@ -64,7 +70,7 @@ public static class RobustnessRun
         await using var sender = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [relay.LocalEndPoint] });
         receiver.AddPeer(new IPEndPoint(IPAddress.Loopback, relay.ForwardingPort)); // reports go back through the relay
         receiver.Start(null, sink);
-        sender.Start(new ToneSource(ToneHz, AudioFormat.Mono48k), null);
+        sender.Start(source?.Invoke() ?? new ToneSource(ToneHz, AudioFormat.Mono48k), null);
 
         var timeline = new List<(double Seconds, double DelayMs, double TargetMs)>((int)(duration.TotalSeconds * 20) + 100); // never regrown: a soak's memory is the call's
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -87,7 +93,8 @@ public static class RobustnessRun
         await changes;
         PeerStatistics final = receiver.GetStatistics().Peers is [var last] ? last : throw new InvalidOperationException("The receiver did not hear exactly one sender.");
         settled ??= final;
-        float[] heard = sink.Snapshot(settledAt);
+        float[] all = sink.Snapshot(0);
+        float[] heard = all[settledAt..];
         double[] delays = [.. timeline.Where(t => t.Seconds >= s_settle.TotalSeconds).Select(t => t.DelayMs).Order()];
         long played = final.FramesPlayed - settled.FramesPlayed;
         long received = final.PacketsReceived - settled.PacketsReceived;
@@ -98,7 +105,10 @@ public static class RobustnessRun
             delays.Length == 0 ? double.NaN : delays[(int)(0.95 * (delays.Length - 1))],
             ToneMeter.SegmentalSnr(heard, ToneHz),
             final,
-            timeline);
+            timeline,
+            settled,
+            sender.GetStatistics(),
+            all);
     }
 
     /// <summary>A sink with no clock (the session paces playout) that keeps what it gets in memory.</summary>
