@@ -106,7 +106,7 @@ public sealed class FaultTests
             ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--client-name", client,
              "--input", "jack:system", "--output", "jack:system", "--quiet"],
             jack.Environment);
-        Assert.True(jack.WaitForPort($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client; {a.StandardError}");
+        Assert.True(jack.WaitForConnection($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client connected; {a.StandardError}");
         jack.Stop();
         await WaitForAsync(a, "lost:", TimeSpan.FromSeconds(5));
         await Task.Delay(700); // the stuck close has been abandoned; the call holds on without the server
@@ -127,7 +127,7 @@ public sealed class FaultTests
             ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--client-name", client,
              "--input", "tone:440", "--output", "jack:system", "--on-device-loss", "fail", "--duration", "30", "--quiet"],
             jack.Environment);
-        Assert.True(jack.WaitForPort($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client; {a.StandardError}");
+        Assert.True(jack.WaitForConnection($"{client}:out_0", TimeSpan.FromSeconds(20)), $"no JACK client connected; {a.StandardError}");
         var clock = Stopwatch.StartNew();
         jack.Stop();
         Assert.Equal(1, await a.WaitAsync(TimeSpan.FromSeconds(10)));

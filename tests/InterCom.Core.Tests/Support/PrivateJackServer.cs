@@ -117,5 +117,26 @@ internal sealed class PrivateJackServer : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="port"/> is connected to another port: a PortAudio stream has then
+    /// started (it registers its ports when opened, connects them when started; a server killed
+    /// between the two makes PortAudio's JACK code abort the process, which is not the fault tested).
+    /// </summary>
+    public bool WaitForConnection(string port, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (Run("jack_lsp", out string listing, "-c", port) == 0 && listing.Split('\n').Any(l => l.StartsWith("   ", StringComparison.Ordinal) && l.Trim().Length > 0))
+            {
+                return true;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return false;
+    }
+
     public void Dispose() => Stop();
 }
