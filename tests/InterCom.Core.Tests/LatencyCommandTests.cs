@@ -51,13 +51,16 @@ public sealed class LatencyCommandTests(Xunit.Abstractions.ITestOutputHelper out
 
         // Each burst that came back (at least two of three: one the buffer stretched or concealed may not)
         // came through the call: no sooner than the framing and lookahead allow beyond the wire. Bursts
-        // differ when the receiving buffer moved between them.
+        // differ when the receiving buffer moved between them. A call whose capture is woken by the
+        // callback reaches that floor exactly, and the correlation through Opus then finds its chirp up
+        // to 3 samples early (measured: 21.10 ms against a floor of 21.16): a 0.1 ms margin.
+        const double Margin = 0.1;
         Assert.InRange(r.GetProperty("burstsMs").GetArrayLength(), 2, 3);
-        Assert.All(r.GetProperty("burstsMs").EnumerateArray(), b => Assert.InRange(b.GetDouble(), loop + framing + lookahead - 0.05, 250));
+        Assert.All(r.GetProperty("burstsMs").EnumerateArray(), b => Assert.InRange(b.GetDouble(), loop + framing + lookahead - Margin, 250));
         // Beyond the wire: the framing and lookahead, the buffer's delay, and no more than a period besides
         // (measured: −0.9 to +0.6 ms besides, in nine runs of the three cases).
         double buffer = budget.GetProperty("jitter buffer").GetDouble();
-        Assert.InRange(call - loop, framing + lookahead - 0.05, framing + lookahead + buffer + (256 / 48.0));
+        Assert.InRange(call - loop, framing + lookahead - Margin, framing + lookahead + buffer + (256 / 48.0));
         double sum = budget.EnumerateObject().Sum(p => p.Value.GetDouble());
         // The code's own account is near what was measured (its jitter-buffer line is the receiver's
         // smoothed delay at the end of the run, the loosest part).
