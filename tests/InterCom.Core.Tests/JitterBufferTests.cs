@@ -155,6 +155,33 @@ public sealed class JitterBufferTests
     }
 
     [Fact]
+    public void After_a_stall_the_packets_whose_frames_were_concealed_are_dropped_when_the_burst_covers_the_target()
+    {
+        using var buffer = Create(); // a fixed 10 ms beyond each read
+        Insert(buffer, 1);
+        Play(buffer);
+        Assert.Equal(1, Play(buffer));
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.NotEqual(1, Play(buffer)); // 50 ms of stall: concealed while waiting for 2
+        }
+
+        for (int n = 2; n <= 8; n++)
+        {
+            Insert(buffer, n); // the burst: all that the stall held back, at once
+        }
+
+        // 2-6 came after their frames were concealed, and 7 and 8 cover the target without them: dropped,
+        // so the stall costs its concealment and leaves no 50 ms of added delay behind.
+        Assert.Equal(7, Play(buffer));
+        Assert.Equal(8, Play(buffer));
+        var stats = buffer.GetStatistics();
+        Assert.Equal(5, stats.PacketsLate);
+        Assert.Equal(0, stats.PacketsLost);
+        Assert.Equal(5, stats.FramesConcealed);
+    }
+
+    [Fact]
     public void A_packet_delayed_past_an_empty_buffer_is_played_late_not_dropped()
     {
         using var buffer = Create();

@@ -18,6 +18,15 @@ public sealed class PlayoutDecisionTests
         => Assert.Equal((PlayoutOperation)expected, PlayoutDecision.NextFrame(nextHere, laterHere, stallCredit, afterHere, concealedRun, maxConcealedRun: 3));
 
     [Theory]
+    // next here, stall credit, what is queued behind it covers the target  →  operation
+    [InlineData(true, 2, true, PlayoutOperation.DropLate)]  // came after its frame was concealed, and not needed: dropped, the delay back down
+    [InlineData(true, 2, false, PlayoutOperation.Normal)]   // came late, but the buffer needs it: played late
+    [InlineData(true, 0, true, PlayoutOperation.Normal)]    // nothing was concealed for it: played, whatever is queued
+    [InlineData(false, 2, true, PlayoutOperation.Expand)]   // still missing: wait, concealing
+    public void After_a_stall(bool nextHere, int stallCredit, bool coveredWithoutIt, object expected)
+        => Assert.Equal((PlayoutOperation)expected, PlayoutDecision.NextFrame(nextHere, laterHere: false, stallCredit, afterHere: false, concealedRun: stallCredit, maxConcealedRun: 20, coveredWithoutIt));
+
+    [Theory]
     // since the last LBRR packet, since the last loss (48 kHz samples), frame  →  spare kept beyond the minimum
     [InlineData(0, 0, 480, 480)]                  // FEC in the stream and a loss just now: one frame more, for the next packet to come in time
     [InlineData(47_999, 479_999, 480, 480)]       // still within both windows

@@ -52,6 +52,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private int _farAboveReads;
     private long _lossAt = long.MinValue / 2;   // the read at which a frame was last found lost (48 kHz units)
     private long _readAt;
+    private int _readSamples;
     private int _stretchCooldown;   // samples to play before the next time-stretch
     private int _unalikeAttempts;
     private long _late;
@@ -150,6 +151,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             long now = (long)(_time.GetTimestamp() * _samplesPerTick);
             _readAt = now;
             int samples = destination.Length / _channels;
+            _readSamples = samples;
             if (_state == State.Buffering)
             {
                 if (_bufferingElapsed >= _delay.Target)
@@ -339,11 +341,20 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private void NextFrame()
     {
         PlayoutOperation operation = PlayoutDecision.NextFrame(
-            _slots.Holds(_nextSeq), _placedHighest > _nextSeq, _stallCredit, _slots.Holds(_nextSeq + 1), _concealedRun, _maxConcealedRun);
+            _slots.Holds(_nextSeq), _placedHighest > _nextSeq, _stallCredit, _slots.Holds(_nextSeq + 1), _concealedRun, _maxConcealedRun,
+            _stallCredit > 0 && Queued() - _frameSamples >= _delay.Target + _readSamples);
         switch (operation)
         {
             case PlayoutOperation.Normal:
                 DecodeNext();
+                break;
+            case PlayoutOperation.DropLate:
+                _late++;
+                _slots[_nextSeq].Sequence = -1;
+                _nextSeq++;
+                _concealedRun = 0;
+                _stallCredit--;
+                DelayChanged(-_frameSamples); // its frame was played, concealed, while the stream stalled
                 break;
             case PlayoutOperation.Skip:
                 _lossAt = _readAt;

@@ -42,11 +42,12 @@ internal static class PlayoutDecision
     /// <param name="afterHere">The packet right after it is here (its in-band FEC may rebuild it).</param>
     /// <param name="concealedRun">Frames concealed in a row while nothing was buffered.</param>
     /// <param name="maxConcealedRun">The longest such run before going silent.</param>
-    public static PlayoutOperation NextFrame(bool nextHere, bool laterHere, int stallCredit, bool afterHere, int concealedRun, int maxConcealedRun)
+    /// <param name="coveredWithoutIt">What is queued behind the next packet alone covers the target and the read.</param>
+    public static PlayoutOperation NextFrame(bool nextHere, bool laterHere, int stallCredit, bool afterHere, int concealedRun, int maxConcealedRun, bool coveredWithoutIt = false)
     {
         if (nextHere)
         {
-            return PlayoutOperation.Normal;
+            return stallCredit > 0 && coveredWithoutIt ? PlayoutOperation.DropLate : PlayoutOperation.Normal;
         }
 
         if (laterHere)

@@ -18,6 +18,13 @@ internal enum PlayoutOperation
     /// <summary>The next packet is missing, and a frame concealed while waiting for it already stood in for it: move past it.</summary>
     Skip,
 
+    /// <summary>
+    /// The next packet came late, after a frame was concealed while waiting for it, and what is queued
+    /// behind it still covers the target: drop it (counted late), so a stall costs the concealment and
+    /// not its length in lasting delay.
+    /// </summary>
+    DropLate,
+
     /// <summary>Nothing came for the longest run of concealment: go silent until the next talkspurt.</summary>
     Idle,
 
