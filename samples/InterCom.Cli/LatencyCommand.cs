@@ -126,7 +126,17 @@ internal static class LatencyCommand
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"intercom latency: through the call {Ms(call.DelayFrames):F2} ms ({call.DelayFrames} frames)")).ConfigureAwait(false);
             Core.FlowControl.FlowControlSnapshot receiver = counters.Snapshot();
             double delayMs = await bufferDelay.ConfigureAwait(false);
-            await Task.WhenAll(a.WaitForExitAsync(cancellationToken), b.WaitForExitAsync(cancellationToken)).ConfigureAwait(false);
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            ending.CancelAfter(TimeSpan.FromSeconds(seconds + 10)); // the calls end at their --duration; one that does not is killed below
+            try
+            {
+                await Task.WhenAll(a.WaitForExitAsync(ending.Token), b.WaitForExitAsync(ending.Token)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await error.WriteLineAsync("intercom latency: a call process did not end at its --duration; killed").ConfigureAwait(false);
+            }
+
             return (call, receiver, delayMs);
         }
         finally

@@ -62,8 +62,18 @@ public static class LatencyProbe
         using var stream = PortAudioStream.OpenProbe(new PortAudioStreamOptions { InputDevice = device, OutputDevice = device, Format = format }, signal, recording);
         wire(stream);
         stream.Start();
+        // Twice the recording's length and 5 s: a server that drops the probe's client (a callback that
+        // came too late for it) stops the callbacks, and the probe must say so rather than wait forever.
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan limit = format.DurationOf(recording.Length) * 2 + TimeSpan.FromSeconds(5);
         while (stream.ProbeFrames < recording.Length)
         {
+            if (deadline.Elapsed > limit)
+            {
+                throw new InvalidOperationException(
+                    $"The probe's callbacks stopped after {stream.ProbeFrames} of {recording.Length} frames ({stream.Callbacks} callbacks in {deadline.Elapsed.TotalSeconds:F1} s): the audio server dropped the client or stalled.");
+            }
+
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
 

@@ -347,7 +347,11 @@ internal sealed class SupervisedDeviceStream : IDisposable
                         return read;
                     }
 
-                    continue; // the stream was closed under the read: lost, or closing
+                    // The stream was closed under the read (lost, or closing): until the watchdog puts
+                    // another in its place, a read returns at once, so wait rather than spin (this thread
+                    // may run at real-time priority, where a spin would take the core from the watchdog).
+                    _ = cancellationToken.WaitHandle.WaitOne(1);
+                    continue;
                 }
 
                 _silence ??= new FramePacer(Format.DurationOf(destination.Length / Format.Channels));
