@@ -70,10 +70,8 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
             return this;
         }
 
-        return await endpoints.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false) is int frames
-            and >= CodecOptions.MinPcmFrameSamples and <= CodecOptions.MaxPcmFrameSamples
-            ? this with { Codec = Codec with { FrameDuration = CodecOptions.ForSamples(frames) } }
-            : this;
+        int? period = await endpoints.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        return this with { Codec = Codec.WithFramesOfPeriod(period) };
     }
 
     private static JitterBufferOptions ParseBuffer(Arguments args)

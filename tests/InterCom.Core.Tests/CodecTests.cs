@@ -39,6 +39,15 @@ public sealed class CodecTests
         Assert.Throws<ArgumentException>(() => (pcm with { FrameDuration = CodecOptions.ForSamples(CodecOptions.MinPcmFrameSamples - 1) }).Validate());
     }
 
+    [Theory]
+    [InlineData(AudioCodec.Pcm, 128, 128)]   // one device period
+    [InlineData(AudioCodec.Pcm, 16, 120)]    // too short for an L16 frame: the configured 2.5 ms stay
+    [InlineData(AudioCodec.Pcm, 2048, 120)]  // too long
+    [InlineData(AudioCodec.Pcm, null, 120)]  // no period known (no capture device)
+    [InlineData(AudioCodec.Opus, 128, 120)]  // Opus frames are never a period
+    public void Frames_of_a_device_period_only_for_l16_and_only_a_valid_frame(AudioCodec codec, int? period, int expected)
+        => Assert.Equal(expected, new CodecOptions { Codec = codec, FrameDuration = TimeSpan.FromMilliseconds(2.5) }.WithFramesOfPeriod(period).FrameSamples);
+
     [Fact]
     public void Pcm_is_bit_exact_for_16_bit_samples()
     {

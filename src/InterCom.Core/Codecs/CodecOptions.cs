@@ -59,6 +59,16 @@ public sealed record CodecOptions
     /// <summary>A frame duration of exactly <paramref name="samples"/> samples at 48 kHz (for L16 frames of one device period).</summary>
     public static TimeSpan ForSamples(int samples) => TimeSpan.FromTicks((long)Math.Round(samples * (double)TimeSpan.TicksPerSecond / AudioFormat.CallSampleRate));
 
+    /// <summary>
+    /// L16 frames of one device period of <paramref name="periodFrames"/> samples (as JackTrip sends),
+    /// when that is a valid L16 frame; otherwise (Opus, no period known, a period out of range) these options as they are.
+    /// </summary>
+    /// <param name="periodFrames">The capture device's period, e.g. from <see cref="Devices.AudioEndpoints.WaitForCapturePeriodAsync"/>.</param>
+    public CodecOptions WithFramesOfPeriod(int? periodFrames)
+        => Codec == AudioCodec.Pcm && periodFrames is >= MinPcmFrameSamples and <= MaxPcmFrameSamples
+            ? this with { FrameDuration = ForSamples(periodFrames.Value) }
+            : this;
+
     /// <summary>Samples per channel in one frame at 48 kHz (120, 240, 480 or 960 for Opus).</summary>
     public int FrameSamples => (int)Math.Round(FrameDuration.TotalSeconds * AudioFormat.CallSampleRate);
 

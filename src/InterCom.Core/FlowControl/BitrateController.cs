@@ -35,7 +35,6 @@ internal sealed class BitrateController
     private long _queueAtCut = -1;          // the queue delay when the bitrate was last cut; -1: the last report cut nothing
     private double _lossAtCut;
     private int _ceilingLeft;
-    private bool _wasCongested;
 
     public BitrateController(RateControlOptions options, int configuredBitrate)
     {
@@ -69,6 +68,7 @@ internal sealed class BitrateController
             _lossFollowsRate = true; // a queue the path had filled before any round trip was known shows itself this way
         }
 
+        bool wasCongested = Congested;
         Congested = fractionLost >= _options.HighLoss || QueueDelayMicros >= congestionDelay
             || (lossy && (QueueDelayMicros >= congestionDelay / 2 || _lossFollowsRate));
         if (fractionLost < _options.CleanLoss)
@@ -80,7 +80,7 @@ internal sealed class BitrateController
         if (Congested)
         {
             _cleanReports = 0;
-            CutFor(fractionLost, congestionDelay);
+            CutFor(fractionLost, congestionDelay, wasCongested);
         }
         else
         {
@@ -111,7 +111,6 @@ internal sealed class BitrateController
             LossHintPercent = (int)Math.Round(_smoothedLoss * 100);
         }
 
-        _wasCongested = Congested;
         if (_ceilingLeft > 0 && --_ceilingLeft == 0)
         {
             _ceiling = 0;
@@ -121,9 +120,9 @@ internal sealed class BitrateController
     }
 
     /// <summary>Lowers the bitrate for congestion: 15 %, 30 % for a long queue; not again on the report right after a cut unless things got worse.</summary>
-    private void CutFor(double fractionLost, long congestionDelay)
+    private void CutFor(double fractionLost, long congestionDelay, bool wasCongested)
     {
-        if (!_wasCongested)
+        if (!wasCongested)
         {
             (_ceiling, _ceilingLeft) = (Math.Max(_options.MinBitrate, TargetBitrate * 85 / 100), CeilingReports);
         }

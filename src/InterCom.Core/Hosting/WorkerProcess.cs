@@ -168,12 +168,9 @@ internal static class WorkerProcess
         using var transport = new UdpTransport(new IPEndPoint(listen.Address, 0), loggers.CreateLogger<UdpTransport>());
         using var session = new RtpSession(
             transport, new RtpSessionOptions { Peers = peers, Srtp = srtp, Counters = counters, PeerTimeout = config.PeerTimeout }, loggers.CreateLogger<RtpSession>());
-        CodecOptions codec = config.Codec;
-        if (config.FramesOfCapturePeriod && codec.Codec == AudioCodec.Pcm
-            && audio.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult() is int period and >= CodecOptions.MinPcmFrameSamples and <= CodecOptions.MaxPcmFrameSamples)
-        {
-            codec = codec with { FrameDuration = CodecOptions.ForSamples(period) };
-        }
+        CodecOptions codec = config.FramesOfCapturePeriod && config.Codec.Codec == AudioCodec.Pcm
+            ? config.Codec.WithFramesOfPeriod(audio.WaitForCapturePeriodAsync(TimeSpan.FromSeconds(1)).GetAwaiter().GetResult())
+            : config.Codec;
 
         var sender = new CaptureEncodeSend(session, format, codec, loggers.CreateLogger<CaptureEncodeSend>(), counters, config.RateControl)
         {

@@ -51,8 +51,6 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private long _unmeasuredFrom;   // packets below this one are measured (see Measure) or missing
     private int _farAboveReads;
     private long _lossAt = long.MinValue / 2;   // the read at which a frame was last found lost (48 kHz units)
-    private long _readAt;
-    private int _readSamples;
     private int _stretchCooldown;   // samples to play before the next time-stretch
     private int _unalikeAttempts;
     private long _late;
@@ -149,9 +147,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
             TakeArrivals();
             long now = (long)(_time.GetTimestamp() * _samplesPerTick);
-            _readAt = now;
             int samples = destination.Length / _channels;
-            _readSamples = samples;
             if (_state == State.Buffering)
             {
                 if (_bufferingElapsed >= _delay.Target)
@@ -184,7 +180,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
                     break;
                 }
 
-                NextFrame();
+                NextFrame(now, samples);
                 if (_audio.Count > 0)
                 {
                     FollowTarget();
@@ -338,11 +334,11 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     }
 
     /// <summary>Carries out <see cref="PlayoutDecision.NextFrame"/>: decodes, rebuilds, conceals, waits, or ends the talkspurt.</summary>
-    private void NextFrame()
+    private void NextFrame(long now, int samples)
     {
         PlayoutOperation operation = PlayoutDecision.NextFrame(
             _slots.Holds(_nextSeq), _placedHighest > _nextSeq, _stallCredit, _slots.Holds(_nextSeq + 1), _concealedRun, _maxConcealedRun,
-            _stallCredit > 0 && Queued() - _frameSamples >= _delay.Target + _readSamples);
+            _stallCredit > 0 && Queued() - _frameSamples >= _delay.Target + samples);
         switch (operation)
         {
             case PlayoutOperation.Normal:
@@ -357,13 +353,13 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
                 DelayChanged(-_frameSamples); // its frame was played, concealed, while the stream stalled
                 break;
             case PlayoutOperation.Skip:
-                _lossAt = _readAt;
+                _lossAt = now;
                 _nextSeq++;
                 _stallCredit--;
                 DelayChanged(-_frameSamples); // played already: the stream is a frame earlier against the reads again
                 break;
             case PlayoutOperation.Recover:
-                _lossAt = _readAt;
+                _lossAt = now;
                 _nextSeq++;
                 if (_audio.Recover(_slots[_nextSeq].Payload, _frameSamples) > 0)
                 {
@@ -378,7 +374,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
                 break;
             case PlayoutOperation.Conceal:
-                _lossAt = _readAt;
+                _lossAt = now;
                 _nextSeq++;
                 Conceal();
                 break;
