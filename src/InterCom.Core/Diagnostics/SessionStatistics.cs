@@ -54,6 +54,9 @@ public sealed record SessionStatistics(
     /// <summary>Whether the call is encrypted and authenticated (SRTP).</summary>
     public bool Encrypted { get; init; }
 
+    /// <summary>The call's video, sent and received; <see langword="null"/> for a call without video.</summary>
+    public VideoStatistics? Video { get; init; }
+
     /// <summary>What was received over all senders (<see cref="Peers"/> summed).</summary>
     public ReceiveTotals Received => ReceiveTotals.Of(Peers);
 

@@ -5,6 +5,7 @@ using InterCom.Core.Diagnostics;
 using InterCom.Core.Pipelines;
 using InterCom.Core.Sessions;
 using InterCom.Core.Transport;
+using InterCom.Core.Video;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Core.Hosting;
@@ -31,6 +32,8 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly RtpSession _session;
     private readonly CaptureEncodeSend _sender;
     private readonly ReceiveDecodePlay _receiver;
+    private readonly VideoCaptureEncodeSend? _videoSender;
+    private readonly VideoReceiveDecodePlay? _videoReceiver;
     private readonly ILogger _logger;
     private readonly FlowControl.FlowControlCounters _counters;
     private readonly Security.SrtpSession? _srtp;
@@ -38,7 +41,7 @@ public sealed class VoiceSession : IAsyncDisposable
     private IDisposable? _metrics;
     private int _disposed;
 
-    /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start"/>.</summary>
+    /// <summary>Binds the socket and builds both pipelines; nothing flows until <see cref="Start(IAudioSource?, IAudioSink?)"/>.</summary>
     /// <param name="options">Addresses, format, codec and playout settings.</param>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The listen address cannot be bound (e.g. the port is taken).</exception>
@@ -62,9 +65,15 @@ public sealed class VoiceSession : IAsyncDisposable
                 options.LoggerFactory.CreateLogger<RtpSession>());
             _sender = new CaptureEncodeSend(_session, options.Format, options.Codec, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
             _receiver = new ReceiveDecodePlay(_session, options.Format, options.Codec, options.JitterBuffer, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>(), _counters);
+            if (options.Video is { } video)
+            {
+                _videoSender = new VideoCaptureEncodeSend(_session, video, options.LoggerFactory.CreateLogger<VideoCaptureEncodeSend>());
+                _videoReceiver = new VideoReceiveDecodePlay(_session, video, options.LoggerFactory.CreateLogger<VideoReceiveDecodePlay>());
+            }
         }
         catch
         {
+            _videoSender?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             transport?.Dispose();
             _srtp?.Dispose();
             _counters.Dispose();
@@ -98,15 +107,37 @@ public sealed class VoiceSession : IAsyncDisposable
     /// </summary>
     /// <param name="source">What to send, or <see langword="null"/> to write PCM to <see cref="ICaptureEncodeSend.Input"/>.</param>
     /// <param name="sink">Where to play, or <see langword="null"/> to read PCM from <see cref="IReceiveDecodePlay.Output"/>.</param>
-    public void Start(IAudioSource? source, IAudioSink? sink)
+    public void Start(IAudioSource? source, IAudioSink? sink) => Start(source, sink, null, null);
+
+    /// <summary>
+    /// Starts the call with video (<see cref="VoiceSessionOptions.Video"/> must be set). The session owns the
+    /// sources and sinks from here on, as <see cref="Start(IAudioSource?, IAudioSink?)"/> says.
+    /// </summary>
+    /// <param name="source">What to send, or <see langword="null"/> to write PCM to <see cref="ICaptureEncodeSend.Input"/>.</param>
+    /// <param name="sink">Where to play, or <see langword="null"/> to read PCM from <see cref="IReceiveDecodePlay.Output"/>.</param>
+    /// <param name="videoSource">The pictures to send, or <see langword="null"/> to send no video (and still receive it).</param>
+    /// <param name="videoSink">Where to show the pictures received, or <see langword="null"/> (they are still decoded and counted).</param>
+    /// <exception cref="ArgumentException">A video source or sink was given to a session built without <see cref="VoiceSessionOptions.Video"/>.</exception>
+    public void Start(IAudioSource? source, IAudioSink? sink, IVideoSource? videoSource, IVideoSink? videoSink)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if ((videoSource is not null || videoSink is not null) && _videoSender is null)
+        {
+            throw new ArgumentException("The session was built without video: set VoiceSessionOptions.Video.", videoSource is null ? nameof(videoSink) : nameof(videoSource));
+        }
+
         _startTimestamp = Stopwatch.GetTimestamp();
         RealTimeGc.Enter();
         _receiver.Start(sink, Playout.Resolve(Options.Playout, sink, Options.Codec));
+        _videoReceiver?.Start(videoSink);
         _transport.StartReceiving(_session, "InterCom receive");
         _session.Start();
         _sender.Start(source);
+        if (videoSource is not null)
+        {
+            _videoSender!.Start(videoSource);
+        }
+
         _metrics = CallMetrics.Register(LocalEndPoint.ToString(), GetFlowControl);
         SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
     }
@@ -169,6 +200,23 @@ public sealed class VoiceSession : IAsyncDisposable
             RtcpPacketsReceived = _session.RtcpReceived,
             OutputFailures = _receiver.OutputFailures,
             Encrypted = _srtp is not null,
+            Video = GetVideoStatistics(),
+        };
+    }
+
+    private VideoStatistics? GetVideoStatistics()
+    {
+        if (_videoSender is null || _videoReceiver is null)
+        {
+            return null;
+        }
+
+        return _videoReceiver.GetStatistics() with
+        {
+            FramesSent = _videoSender.FramesSent,
+            KeyframesSent = _videoSender.KeyframesSent,
+            TargetBitrate = _videoSender.TargetBitrate,
+            PacketsRetransmitted = _videoSender.Stream.Retransmitted,
         };
     }
 
@@ -181,12 +229,24 @@ public sealed class VoiceSession : IAsyncDisposable
         }
 
         _metrics?.Dispose();
+        if (_videoSender is not null)
+        {
+            await _videoSender.StopAsync().ConfigureAwait(false);
+            await _videoReceiver!.StopAsync().ConfigureAwait(false);
+        }
+
         await _sender.StopAsync().ConfigureAwait(false);
         await _receiver.StopAsync().ConfigureAwait(false);
         _session.Close(); // BYE
         _transport.Dispose();
         await _sender.DisposeAsync().ConfigureAwait(false);
         await _receiver.DisposeAsync().ConfigureAwait(false);
+        if (_videoSender is not null)
+        {
+            await _videoSender.DisposeAsync().ConfigureAwait(false);
+            await _videoReceiver!.DisposeAsync().ConfigureAwait(false);
+        }
+
         _session.Dispose();
         _srtp?.Dispose();
         lock (_countersGate)

@@ -57,6 +57,12 @@ public sealed record VoiceSessionOptions
     /// </summary>
     public Security.SrtpMasterKey? Key { get; init; }
 
+    /// <summary>
+    /// Video beside the audio (VP8 over RTP, its own SSRC on the same socket and key; needs Debian's libvpx7);
+    /// default <see langword="null"/>: audio only.
+    /// </summary>
+    public Video.VideoOptions? Video { get; init; }
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -77,6 +83,7 @@ public sealed record VoiceSessionOptions
         {
             _ = FlowControl.FlowControlCounters.PathFor(CountersName); // throws ArgumentException for a name that is no file name
         }
+        Video?.Validate();
         if (PeerTimeout < TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentException($"PeerTimeout {PeerTimeout.TotalMilliseconds} ms is too short: at least 100 ms.", nameof(PeerTimeout));

@@ -89,6 +89,32 @@ internal sealed class ReceptionStatistics
         }
     }
 
+    /// <summary>Notes a sender report's wall-clock/RTP pair too (lip sync maps media timestamps to the sender's clock with it).</summary>
+    public void OnSenderReport(Rtp.RtcpSenderInfo info, long arrivalTicks)
+    {
+        OnSenderReport(info.CompactNtp, arrivalTicks);
+        lock (_gate)
+        {
+            _senderClock = (info.NtpTimestamp, info.RtpTimestamp);
+        }
+    }
+
+    /// <summary>The sender's wall-clock time (NTP, in seconds) at RTP timestamp <paramref name="timestamp"/>, from its last report; <see langword="null"/> before one.</summary>
+    public double? SenderTimeOf(uint timestamp, int clockRate)
+    {
+        lock (_gate)
+        {
+            if (_senderClock is not { } clock)
+            {
+                return null;
+            }
+
+            return Rtp.NtpTime.Seconds(clock.Ntp) + (unchecked((int)(timestamp - clock.Rtp)) / (double)clockRate);
+        }
+    }
+
+    private (ulong Ntp, uint Rtp)? _senderClock;
+
     /// <summary>The report block about stream <paramref name="ssrc"/>, and the start of the next interval.</summary>
     public RtcpReportBlock TakeReportBlock(uint ssrc, long nowTicks)
     {

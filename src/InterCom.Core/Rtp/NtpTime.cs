@@ -15,6 +15,12 @@ internal static class NtpTime
         return (seconds << 32) | fraction;
     }
 
+    /// <summary>An NTP timestamp as seconds since 1900.</summary>
+    public static double Seconds(ulong ntp) => (ntp >> 32) + ((ntp & 0xFFFF_FFFF) / (double)(1UL << 32));
+
+    /// <summary>Now as seconds since 1900, the scale of <see cref="Seconds"/>.</summary>
+    public static double NowSeconds() => Seconds(Now());
+
     /// <summary>The middle 32 bits (16.16 seconds), as LSR and round-trip arithmetic use them.</summary>
     public static uint Compact(ulong ntp) => (uint)(ntp >> 16);
 

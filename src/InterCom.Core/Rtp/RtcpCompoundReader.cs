@@ -63,6 +63,7 @@ public ref struct RtcpCompoundReader
             (byte)RtcpPacketType.ReceiverReport => 4 + (count * RtcpReportBlock.Size),
             (byte)RtcpPacketType.Goodbye => 4 * count,
             (byte)RtcpPacketType.SourceDescription or (byte)RtcpPacketType.ApplicationDefined => count == 0 ? 0 : 4,
+            (byte)RtcpPacketType.TransportFeedback or (byte)RtcpPacketType.PayloadFeedback => 8,
             _ => 0,
         };
         if (body.Length < needed || type < 192 || type > 223)

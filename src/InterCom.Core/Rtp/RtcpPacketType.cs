@@ -17,4 +17,10 @@ public enum RtcpPacketType : byte
 
     /// <summary>Application-defined (APP).</summary>
     ApplicationDefined = 204,
+
+    /// <summary>Transport-layer feedback (RTPFB, RFC 4585): generic NACK.</summary>
+    TransportFeedback = 205,
+
+    /// <summary>Payload-specific feedback (PSFB, RFC 4585): picture loss indication, full intra request.</summary>
+    PayloadFeedback = 206,
 }

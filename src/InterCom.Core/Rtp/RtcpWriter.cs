@@ -3,7 +3,7 @@ using System.Text;
 
 namespace InterCom.Core.Rtp;
 
-/// <summary>Writes RTCP packets (RFC 3550 section 6.4, 6.6) into spans; packets written one after another form a compound packet.</summary>
+/// <summary>Writes RTCP packets (RFC 3550 section 6.4, 6.6; RFC 4585 and 5104 feedback) into spans; packets written one after another form a compound packet.</summary>
 public static class RtcpWriter
 {
     /// <summary>Writes a sender report; returns its length in bytes.</summary>
@@ -65,6 +65,73 @@ public static class RtcpWriter
             Encoding.UTF8.GetBytes(reason, destination[(offset + 1)..]);
         }
 
+        return length;
+    }
+
+    /// <summary>Feedback message type of a generic NACK (RFC 4585 section 6.2.1).</summary>
+    public const int GenericNack = 1;
+
+    /// <summary>Feedback message type of a picture loss indication (RFC 4585 section 6.3.1).</summary>
+    public const int PictureLossIndication = 1;
+
+    /// <summary>Feedback message type of a full intra request (RFC 5104 section 4.3.1).</summary>
+    public const int FullIntraRequest = 4;
+
+    /// <summary>
+    /// Writes a generic NACK (RFC 4585) for the lost packets <paramref name="lost"/> of <paramref name="mediaSsrc"/>,
+    /// as many PID/BLP items as they need (up to <paramref name="destination"/>'s room); returns its length in bytes.
+    /// </summary>
+    /// <param name="destination">Room for 12 + 4 × items bytes.</param>
+    /// <param name="senderSsrc">Who asks.</param>
+    /// <param name="mediaSsrc">The stream whose packets are lost.</param>
+    /// <param name="lost">The lost sequence numbers, in increasing order (modulo 2^16).</param>
+    public static int WriteNack(Span<byte> destination, uint senderSsrc, uint mediaSsrc, ReadOnlySpan<ushort> lost)
+    {
+        int items = 0;
+        int offset = 12;
+        for (int i = 0; i < lost.Length && offset + 4 <= destination.Length; items++, offset += 4)
+        {
+            ushort pid = lost[i++];
+            ushort blp = 0;
+            while (i < lost.Length && (ushort)(lost[i] - pid) is >= 1 and <= 16)
+            {
+                blp |= (ushort)(1 << ((ushort)(lost[i] - pid) - 1));
+                i++;
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(destination[offset..], pid);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[(offset + 2)..], blp);
+        }
+
+        return WriteFeedbackHeader(destination, RtcpPacketType.TransportFeedback, GenericNack, senderSsrc, mediaSsrc, 12 + (4 * items));
+    }
+
+    /// <summary>Writes a picture loss indication (RFC 4585): <paramref name="mediaSsrc"/> should send a keyframe. Returns 12.</summary>
+    /// <param name="destination">Room for 12 bytes.</param>
+    /// <param name="senderSsrc">Who asks.</param>
+    /// <param name="mediaSsrc">The video stream that cannot be decoded.</param>
+    public static int WritePictureLossIndication(Span<byte> destination, uint senderSsrc, uint mediaSsrc)
+        => WriteFeedbackHeader(destination, RtcpPacketType.PayloadFeedback, PictureLossIndication, senderSsrc, mediaSsrc, 12);
+
+    /// <summary>Writes a full intra request (RFC 5104) to <paramref name="mediaSsrc"/> with command number <paramref name="sequence"/>; returns 20.</summary>
+    /// <param name="destination">Room for 20 bytes.</param>
+    /// <param name="senderSsrc">Who asks.</param>
+    /// <param name="mediaSsrc">The video stream that must send a keyframe.</param>
+    /// <param name="sequence">The request's command sequence number (one more for each new request).</param>
+    public static int WriteFullIntraRequest(Span<byte> destination, uint senderSsrc, uint mediaSsrc, byte sequence)
+    {
+        int length = WriteFeedbackHeader(destination, RtcpPacketType.PayloadFeedback, FullIntraRequest, senderSsrc, 0, 20);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[12..], mediaSsrc);
+        destination[16] = sequence;
+        destination[17..20].Clear();
+        return length;
+    }
+
+    private static int WriteFeedbackHeader(Span<byte> destination, RtcpPacketType type, int format, uint senderSsrc, uint mediaSsrc, int length)
+    {
+        WriteHeader(destination, type, format, length);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], senderSsrc);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[8..], mediaSsrc);
         return length;
     }
 

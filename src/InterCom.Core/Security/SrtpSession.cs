@@ -54,10 +54,8 @@ internal sealed class SrtpSession : IDisposable
     private readonly Dictionary<uint, Replay> _rtcpSources = [];
     private readonly Lock _rtcpSendGate = new();
     private readonly Dictionary<uint, uint> _rtcpSendIndex = [];
-    private uint _sendSsrc;
-    private uint _sendRoc;
-    private ushort _sendSeq;
-    private bool _sending;
+    private readonly Lock _rtpSendGate = new();                // the audio and video senders, and retransmissions
+    private readonly Dictionary<uint, (uint Roc, ushort Highest)> _rtpSendIndex = [];
 
     public SrtpSession(SrtpMasterKey key)
         : this(key.Key, key.Salt)
@@ -104,21 +102,44 @@ internal sealed class SrtpSession : IDisposable
 
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[8..]);
         ushort seq = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        if (!_sending || ssrc != _sendSsrc)
+        Span<byte> iv = stackalloc byte[12];
+        Span<byte> payload = packet[header..length];
+        lock (_rtpSendGate)
         {
-            (_sending, _sendSsrc, _sendRoc) = (true, ssrc, 0); // a new stream starts its rollover count at 0
-        }
-        else if (seq < _sendSeq && _sendSeq - seq > 0x8000)
-        {
-            _sendRoc++; // the sequence number wrapped
+            RtpIv(iv, _rtpSalt, ssrc, SendRollover(ssrc, seq), seq);
+            _rtpSend.Encrypt(iv, payload, payload, packet.Slice(length, TagLength), packet[..header]);
         }
 
-        _sendSeq = seq;
-        Span<byte> iv = stackalloc byte[12];
-        RtpIv(iv, _rtpSalt, ssrc, _sendRoc, seq);
-        Span<byte> payload = packet[header..length];
-        _rtpSend.Encrypt(iv, payload, payload, packet.Slice(length, TagLength), packet[..header]);
         return length + TagLength;
+    }
+
+    /// <summary>
+    /// The rollover count of our packet <paramref name="seq"/> of <paramref name="ssrc"/> (RFC 3711 section
+    /// 3.3.1): a new stream starts at 0, a wrap forward adds one, and a retransmitted packet from before the
+    /// last wrap keeps the count it was first sent with.
+    /// </summary>
+    private uint SendRollover(uint ssrc, ushort seq)
+    {
+        if (!_rtpSendIndex.TryGetValue(ssrc, out (uint Roc, ushort Highest) index))
+        {
+            if (_rtpSendIndex.Count >= MaxSources)
+            {
+                _rtpSendIndex.Clear(); // SSRCs of ours that changed after collisions
+            }
+
+            _rtpSendIndex[ssrc] = (0, seq);
+            return 0;
+        }
+
+        short ahead = unchecked((short)(seq - index.Highest));
+        if (ahead > 0)
+        {
+            uint roc = seq < index.Highest ? index.Roc + 1 : index.Roc;
+            _rtpSendIndex[ssrc] = (roc, seq);
+            return roc;
+        }
+
+        return seq > index.Highest ? index.Roc - 1 : index.Roc;
     }
 
     /// <summary>Protects one RTCP (compound) packet into <paramref name="output"/> (at least 20 bytes longer); returns its length.</summary>

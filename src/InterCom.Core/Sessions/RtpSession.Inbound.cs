@@ -95,6 +95,17 @@ internal sealed partial class RtpSession
             return DropReason.SsrcCollision;
         }
 
+        if (_video is { } video && header.Ssrc == video.Ssrc)
+        {
+            if (IsOwnAddress(from))
+            {
+                return DropReason.OwnPacket;
+            }
+
+            ChangeVideoSsrc(video);
+            return DropReason.SsrcCollision;
+        }
+
         long ticks = _time.GetTimestamp();
         if (!_bySsrc.TryGetValue(header.Ssrc, out RemoteStream? stream))
         {

@@ -7,7 +7,7 @@ namespace InterCom.Core.Sessions;
 internal sealed partial class RtpSession
 {
     private readonly RtcpReportBlock[] _blocks = new RtcpReportBlock[MaxReportBlocks]; // timer thread
-    private readonly byte[] _report = new byte[8 + 20 + (MaxReportBlocks * RtcpReportBlock.Size)];
+    private readonly byte[] _report = new byte[(2 * (8 + 20)) + (MaxReportBlocks * RtcpReportBlock.Size)]; // our audio's SR with the blocks, our video's SR
     private readonly byte[] _bye = new byte[64];
     private readonly Lock _byeGate = new();
     private readonly uint _reportSsrc = NewSsrc(0); // a receive-only session's own: the sending worker's SRTCP index for its SSRC lives in another process
@@ -68,13 +68,11 @@ internal sealed partial class RtpSession
         }
 
         ReadOnlySpan<RtcpReportBlock> blocks = _blocks.AsSpan(0, count);
+        ulong ntp = NtpTime.Now(); // one wall-clock instant for every stream's report: lip sync pairs them
         int length;
-        if (_options.SendsMedia && Interlocked.Read(ref _streamPackets) > 0)
+        if (_options.SendsMedia && _audioSent.Packets > 0)
         {
-            long elapsed = now - Volatile.Read(ref _lastTimestampTicks);
-            uint timestamp = (uint)(Volatile.Read(ref _lastTimestamp) + (elapsed * _options.SendClockRate / _time.TimestampFrequency));
-            var info = new RtcpSenderInfo(NtpTime.Now(), timestamp, (uint)Interlocked.Read(ref _streamPackets), (uint)Interlocked.Read(ref _streamOctets));
-            length = RtcpWriter.WriteSenderReport(_report, Ssrc, info, blocks);
+            length = RtcpWriter.WriteSenderReport(_report, Ssrc, _audioSent.SenderInfo(now, _time.TimestampFrequency, _options.SendClockRate, ntp), blocks);
         }
         else if (count > 0)
         {
@@ -82,10 +80,18 @@ internal sealed partial class RtpSession
         }
         else
         {
-            return; // nothing sent, nothing heard: nothing to report
+            length = 0;
         }
 
-        SendRtcp(_report.AsSpan(0, length));
+        if (_video is { } video && video.Sent.Packets > 0)
+        {
+            length += RtcpWriter.WriteSenderReport(_report.AsSpan(length), video.Ssrc, video.Sent.SenderInfo(now, _time.TimestampFrequency, InterCom.Core.Video.VideoFormat.ClockRate, ntp), []);
+        }
+
+        if (length > 0) // nothing sent, nothing heard: nothing to report
+        {
+            SendRtcp(_report.AsSpan(0, length));
+        }
     }
 
     private void OnRtcp(ReadOnlySpan<byte> datagram, SocketAddress from)
@@ -97,6 +103,12 @@ internal sealed partial class RtpSession
             if (packet.Type is RtcpPacketType.SenderReport or RtcpPacketType.ReceiverReport)
             {
                 OnReport(packet, from, arrival);
+                continue;
+            }
+
+            if (packet.Type is RtcpPacketType.TransportFeedback or RtcpPacketType.PayloadFeedback)
+            {
+                OnVideoFeedback(packet, from);
                 continue;
             }
 
@@ -131,13 +143,19 @@ internal sealed partial class RtpSession
     {
         if (packet.Type == RtcpPacketType.SenderReport && _bySsrc.TryGetValue(packet.Ssrc, out RemoteStream? stream) && from.Equals(stream.Address))
         {
-            stream.Media.Reception.OnSenderReport(packet.SenderInfo.CompactNtp, _time.GetTimestamp());
+            stream.Media.Reception.OnSenderReport(packet.SenderInfo, _time.GetTimestamp());
         }
 
         uint own = Ssrc;
         for (int i = 0; i < packet.Count; i++)
         {
             RtcpReportBlock block = packet.GetReportBlock(i);
+            if (_video is { } video && block.Ssrc == video.Ssrc)
+            {
+                video.OnReport(block.FractionLost, NtpTime.RoundTripMicros(arrival, block.LastSenderReport, block.DelaySinceLastSenderReport));
+                continue;
+            }
+
             if (block.Ssrc != own)
             {
                 continue;
@@ -171,7 +189,7 @@ internal sealed partial class RtpSession
     {
         uint old = Volatile.Read(ref _ssrc);
         Volatile.Write(ref _ssrc, NewSsrc(old));
-        if (Interlocked.Read(ref _streamPackets) > 0)
+        if (_audioSent.Packets > 0)
         {
             SendBye(old, "SSRC collision");
         }

@@ -6,12 +6,9 @@ namespace InterCom.Core.Sessions;
 
 internal sealed partial class RtpSession
 {
+    private readonly SentCounters _audioSent = new();
     private long _packetsSent;     // each peer's copy counted
     private long _bytesSent;       // RTP payload bytes, each peer's copy counted
-    private long _streamPackets;   // packets of our stream (each once), for the sender report
-    private long _streamOctets;
-    private long _lastTimestamp;   // RTP timestamp of the last packet sent, and when (for the sender report's)
-    private long _lastTimestampTicks;
 
     /// <summary>RTP packets sent, each peer's copy counted.</summary>
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
@@ -20,23 +17,33 @@ internal sealed partial class RtpSession
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>
-    /// Sends one RTP packet of ours (<paramref name="length"/> bytes of <paramref name="packet"/>, which has
-    /// room for the SRTP tag after them) to every peer: protected first when the call is encrypted. One
-    /// sending thread.
+    /// Sends one RTP packet of our audio (<paramref name="length"/> bytes of <paramref name="packet"/>, which
+    /// has room for the SRTP tag after them) to every peer: protected first when the call is encrypted.
+    /// One sending thread.
     /// </summary>
-    public void SendRtp(Span<byte> packet, int length)
+    public void SendRtp(Span<byte> packet, int length) => Send(packet, length, _audioSent);
+
+    /// <summary>
+    /// Sends one RTP packet of our video stream (as <see cref="SendRtp"/>), kept in its send history first
+    /// for NACKs. One sending thread.
+    /// </summary>
+    public void SendVideoRtp(Span<byte> packet, int length)
+    {
+        LocalVideoStream video = _video ?? throw new InvalidOperationException("The session has no video stream.");
+        video.History.Store(packet[..length]);
+        Send(packet, length, video.Sent);
+    }
+
+    private void Send(Span<byte> packet, int length, SentCounters counters)
     {
         int payload = length - RtpHeader.FixedSize;
-        Volatile.Write(ref _lastTimestampTicks, _time.GetTimestamp());
-        Volatile.Write(ref _lastTimestamp, TimestampOf(packet));
+        counters.OnSent(TimestampOf(packet), payload, _time.GetTimestamp());
         if (_srtp is not null)
         {
             length = _srtp.ProtectRtp(packet, length);
         }
 
         ReadOnlySpan<byte> datagram = packet[..length];
-        Interlocked.Increment(ref _streamPackets);
-        Interlocked.Add(ref _streamOctets, payload);
         foreach ((IPEndPoint _, SocketAddress address) in _peers.Current)
         {
             _transport.Send(datagram, address);
@@ -54,5 +61,12 @@ internal sealed partial class RtpSession
         {
             _transport.Send(datagram, address);
         }
+    }
+
+    /// <summary>Sends one RTCP feedback packet (NACK, PLI) to the sender of <paramref name="stream"/> only, as SRTCP when the call is encrypted.</summary>
+    public void SendFeedback(ReadOnlySpan<byte> rtcp, RemoteStream stream)
+    {
+        Span<byte> scratch = stackalloc byte[_srtp is null ? 0 : rtcp.Length + SrtpSession.SrtcpOverhead];
+        _transport.Send(SrtpSession.OutgoingRtcp(_srtp, rtcp, scratch), stream.Address);
     }
 }

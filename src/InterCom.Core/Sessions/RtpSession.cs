@@ -138,12 +138,22 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
         EndStream();
     }
 
-    /// <summary>Our stream ends (the sending half stopped): BYE for our SSRC, once, when we sent media; the peers drop it at once.</summary>
+    /// <summary>Our streams end (the sending half stopped): BYE for each SSRC we sent media under, once; the peers drop them at once.</summary>
     public void EndStream()
     {
-        if (_options.SendsMedia && Interlocked.Read(ref _streamPackets) > 0 && Interlocked.Exchange(ref _streamEnded, 1) == 0)
+        if (Interlocked.Exchange(ref _streamEnded, 1) != 0 || !_options.SendsMedia)
+        {
+            return;
+        }
+
+        if (_audioSent.Packets > 0)
         {
             SendBye(Ssrc, "session ended");
+        }
+
+        if (_video is { } video && video.Sent.Packets > 0)
+        {
+            SendBye(video.Ssrc, "session ended");
         }
     }
 

@@ -1,0 +1,99 @@
+using System.Net;
+using InterCom.Core.Audio;
+using InterCom.Core.Diagnostics;
+using InterCom.Core.Hosting;
+using InterCom.Core.Testing;
+using InterCom.Core.Video;
+
+namespace InterCom.Core.Tests;
+
+/// <summary>Video calls between two real sessions on loopback UDP, with libvpx, through the impairment relay when it matters.</summary>
+[Collection(RealTimeCollection.Name)]
+public sealed class VideoCallTests
+{
+    private static VoiceSessionOptions Options(Security.SrtpMasterKey? key = null) => new()
+    {
+        ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+        Video = new VideoOptions { Format = VideoFormat.Default },
+        Key = key,
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Each_side_receives_the_others_test_pattern_in_order(bool encrypted)
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-video-").FullName;
+        Security.SrtpMasterKey? key = encrypted ? Security.SrtpMasterKey.Generate() : null;
+        var a = new VoiceSession(Options(key));
+        var b = new VoiceSession(Options(key));
+        var sinkA = new Y4mFileSink(Path.Combine(dir, "a.y4m"));
+        var sinkB = new Y4mFileSink(Path.Combine(dir, "b.y4m"));
+        SessionStatistics statsA, statsB;
+        try
+        {
+            a.AddPeer(b.LocalEndPoint);
+            b.AddPeer(a.LocalEndPoint);
+            a.Start(new ToneSource(440, a.Format), null, new TestPatternSource(VideoFormat.Default), sinkA);
+            b.Start(new ToneSource(660, b.Format), null, new TestPatternSource(VideoFormat.Default), sinkB);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            statsA = a.GetStatistics();
+            statsB = b.GetStatistics();
+            await a.DisposeAsync();
+            await b.DisposeAsync();
+        }
+
+        foreach ((SessionStatistics stats, string file) in new[] { (statsA, "a.y4m"), (statsB, "b.y4m") })
+        {
+            VideoStatistics video = stats.Video!;
+            Assert.True(video.FramesSent >= 60, $"{file}: {video}");
+            Assert.True(video.FramesDecoded >= 60, $"{file}: {video}");
+            Assert.Equal(0, video.FramesOutOfOrder);
+            Assert.Equal(0, stats.PacketsFailedAuthentication);
+            Assert.NotNull(video.GlassToGlassP50Ms);
+            uint[] numbers = Y4m.FrameNumbers(Path.Combine(dir, file));
+            Assert.True(numbers.Length >= 60, $"{file}: {numbers.Length} frames");
+            for (int i = 1; i < numbers.Length; i++)
+            {
+                Assert.True(numbers[i] == numbers[i - 1] + 1, $"{file}: frame {numbers[i]} after {numbers[i - 1]}");
+            }
+        }
+    }
+}
+
+/// <summary>Reads the frame numbers the test pattern stamped into a Y4M file's frames.</summary>
+internal static class Y4m
+{
+    public static uint[] FrameNumbers(string path)
+    {
+        var numbers = new List<uint>();
+        using var source = new Y4mFileSource(path);
+        var frame = new VideoFrame(source.Format.Width, source.Format.Height);
+        using var stream = File.OpenRead(path);
+        long frames = (stream.Length - HeaderLength(stream)) / (6 + (source.Format.Width * source.Format.Height * 3 / 2));
+        for (long i = 0; i < frames && source.Read(frame, CancellationToken.None); i++)
+        {
+            if (FrameStamp.TryRead(frame, out uint number, out _))
+            {
+                numbers.Add(number);
+            }
+        }
+
+        return [.. numbers];
+    }
+
+    private static long HeaderLength(Stream stream)
+    {
+        stream.Position = 0;
+        long n = 0;
+        while (stream.ReadByte() is var b && b >= 0 && b != '\n')
+        {
+            n++;
+        }
+
+        return n + 1;
+    }
+}
