@@ -27,6 +27,7 @@ internal static class CallCommand
             CliOption.Value("output", "SPEC", "default | DEVICE | FILE.wav (default: default)"),
         ],
         CallSettings.Definitions(),
+        VideoSettings.Definitions(),
         [
             CliOption.Value("on-device-loss", "retry|fail", "when an audio device stops by itself (unplugged, its JACK server gone): retry = go on without it (sending silence) and reopen it as soon as it is back; fail = end the call with exit code 1 (default retry)"),
             CliOption.Value("duration", "SECONDS", "stop after this long (default: until Ctrl+C)"),
@@ -53,6 +54,7 @@ internal static class CallCommand
 
         IPEndPoint[] peers = [.. peerTexts.Select(p => EndPoints.ParsePeer(p, "peer"))];
         CallSettings settings = CallSettings.Parse(args);
+        VideoSettings? video = VideoSettings.Parse(args);
         string input = args.Single("input") ?? "default";
         string outputSpec = args.Single("output") ?? "default";
         try
@@ -79,6 +81,7 @@ internal static class CallCommand
             LoggerFactory = loggerFactory,
             CountersName = args.Single("session"),
             Key = ReadKey(args),
+            Video = video?.Options,
         };
         if (sessionOptions.Key is null)
         {
@@ -87,6 +90,11 @@ internal static class CallCommand
 
         if (args.Has("processes"))
         {
+            if (video is not null)
+            {
+                throw new UsageException("--video and --video-out do not go with --processes yet: video runs in one process.");
+            }
+
             return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), onDeviceLoss, duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
         }
 
@@ -102,6 +110,7 @@ internal static class CallCommand
             }
         };
         settings = await settings.WithDevicePeriodAsync(endpoints, cancellationToken).ConfigureAwait(false);
+        using VideoEndpoints videoEndpoints = VideoEndpoints.Open(video, $"intercom {listen}");
         var session = new VoiceSession(sessionOptions with { Codec = settings.Codec });
         SessionStatistics final;
         DeviceReport? device = null;
@@ -109,8 +118,8 @@ internal static class CallCommand
         {
             await error.WriteLineAsync($"intercom: call on {session.LocalEndPoint} with {string.Join(", ", peers.Select(p => p.ToString()))}; " +
                 $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms, {settings.Format}; " +
-                $"in: {endpoints.InputDescription}, out: {endpoints.OutputDescription}. Ctrl+C to stop.").ConfigureAwait(false);
-            session.Start(endpoints.Source, endpoints.Sink);
+                $"in: {endpoints.InputDescription}, out: {endpoints.OutputDescription}{(video is null ? "" : "; " + video.Describe())}. Ctrl+C to stop.").ConfigureAwait(false);
+            session.Start(endpoints.Source, endpoints.Sink, videoEndpoints.TakeSource(), videoEndpoints.TakeSink());
             await HoldAsync(session, endpoints, duration, quiet, error, hold.Token).ConfigureAwait(false);
         }
         finally

@@ -13,7 +13,15 @@ internal sealed partial class CliJson : JsonSerializerContext;
 internal sealed record CallDocument(
     double DurationSeconds, SentDocument Sent, RejectedDocument PacketsRejected, bool Encrypted, long RtcpReceived, FlowControlDocument FlowControl,
     ReceivedDocument Received, long SsrcCollisions, long PeersLeft, DeviceDocument Device, long OutputFailures, ProcessDocument Process,
-    IReadOnlyList<PeerDocument> Peers);
+    IReadOnlyList<PeerDocument> Peers, VideoDocument? Video = null);
+
+/// <summary>The video of a call with <c>--video</c> or <c>--video-out</c>; glass-to-glass only for stamped (testsrc) frames, A/V sync once both streams' sender reports are in.</summary>
+internal sealed record VideoDocument(
+    long FramesSent, long KeyframesSent, long TargetBitrate, long PacketsRetransmitted, long FramesReceived, long FramesDecoded, long FramesDropped,
+    long KeyframesRequested, long NacksSent, long PacketsRecovered, double FreezeMs, double LongestFreezeMs, double DecodeMs, GlassToGlassDocument? GlassToGlassMs,
+    long FramesOutOfOrder, double? AvSyncMs);
+
+internal sealed record GlassToGlassDocument(double P50, double P95);
 
 /// <summary><c>call --processes --stats-json</c>: what the shared counters hold, and the processes.</summary>
 internal sealed record ProcessesCallDocument(

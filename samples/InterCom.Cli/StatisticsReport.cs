@@ -71,7 +71,14 @@ internal static class StatisticsReport
         [.. stats.Peers.Select(p => new PeerDocument(
             p.EndPoint.ToString(), p.Ssrc, p.PacketsReceived, p.BytesReceived, p.PacketsLost, p.PacketsLate, p.PacketsDuplicate, p.FramesConcealed,
             p.FramesRecovered, p.FramesDiscarded, Math.Round(p.JitterMs, 3), Math.Round(p.PlayoutDelayMs, 1), Math.Round(p.TargetDelayMs, 1),
-            p.FramesPlayed, Math.Round(p.ExpandedMs, 1), Math.Round(p.ShortenedMs, 1), p.HasLeft))]);
+            p.FramesPlayed, Math.Round(p.ExpandedMs, 1), Math.Round(p.ShortenedMs, 1), p.HasLeft))],
+        Video(stats.Video));
+
+    private static VideoDocument? Video(VideoStatistics? v) => v is null ? null : new(
+        v.FramesSent, v.KeyframesSent, v.TargetBitrate, v.PacketsRetransmitted, v.FramesReceived, v.FramesDecoded, v.FramesDropped,
+        v.KeyframesRequested, v.NacksSent, v.PacketsRecovered, v.FreezeMs, v.LongestFreezeMs, v.DecodeMs,
+        v.GlassToGlassP50Ms is { } p50 && v.GlassToGlassP95Ms is { } p95 ? new GlassToGlassDocument(p50, p95) : null,
+        v.FramesOutOfOrder, v.AvSyncMs is { } sync ? Math.Round(sync, 1) : null);
 
     private static ProcessesCallDocument Document(ProcessHostReport report)
     {

@@ -110,7 +110,7 @@ public sealed class GStreamerInteropTests
     private static string Hex(SrtpMasterKey key) => Convert.ToHexString([.. key.Key, .. key.Salt]).ToLowerInvariant();
 
     /// <summary>Runs one <c>gst-launch-1.0</c> pipeline to its end, or for <paramref name="runFor"/> and then stops it (exit code 0 if it was still running).</summary>
-    private static async Task<(int ExitCode, string Log)> GstLaunchAsync(string pipeline, TimeSpan? runFor = null)
+    internal static async Task<(int ExitCode, string Log)> GstLaunchAsync(string pipeline, TimeSpan? runFor = null)
     {
         var info = new ProcessStartInfo("sh", ["-c", $"exec gst-launch-1.0 -e -q {pipeline}"])
         {

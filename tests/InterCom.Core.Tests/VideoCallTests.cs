@@ -62,6 +62,56 @@ public sealed class VideoCallTests
             }
         }
     }
+    [Fact]
+    public async Task Lost_packets_are_asked_for_again_and_their_frames_decode()
+    {
+        // 10 % seeded loss each way: NACKs cross the relay too, and some are lost as well.
+        var impairment = new NetworkImpairment { LossPercent = 10, Seed = 7 };
+        await using var receiver = new VoiceSession(Options());
+        using var relay = new ImpairedRelay(new IPEndPoint(IPAddress.Loopback, 0), receiver.LocalEndPoint, impairment) { ReturnImpairment = impairment };
+        await using var sender = new VoiceSession(Options() with { Peers = [relay.LocalEndPoint] });
+        receiver.AddPeer(new IPEndPoint(IPAddress.Loopback, relay.ForwardingPort));
+        receiver.Start(null, null, null, null);
+        sender.Start(null, null, new TestPatternSource(VideoFormat.Default), null);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        VideoStatistics sent = sender.GetStatistics().Video!, received = receiver.GetStatistics().Video!;
+
+        Assert.True(relay.Forwarded.Lost > 0, $"the relay lost nothing of {relay.Forwarded.Received}");
+        Assert.True(received.NacksSent > 0, $"{received}");
+        Assert.True(sent.PacketsRetransmitted > 0, $"{sent}");
+        Assert.True(received.PacketsRecovered > 0, $"{received}");
+        // Most frames survive: a frame is lost only when a packet and its retransmissions all are.
+        Assert.True(received.FramesDecoded >= sent.FramesSent * 8 / 10, $"decoded {received.FramesDecoded} of {sent.FramesSent}: {received}");
+        Assert.Equal(0, received.FramesOutOfOrder);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_missed_the_keyframe_asks_for_one_and_then_decodes()
+    {
+        int port = Ports.FreeUdp();
+        await using var sender = new VoiceSession(Options() with { Peers = [new IPEndPoint(IPAddress.Loopback, port)] });
+        sender.Start(null, null, new TestPatternSource(VideoFormat.Default), null);
+        await Task.Delay(TimeSpan.FromSeconds(0.5)); // the first keyframe goes to a port nobody has yet
+
+        await using var receiver = new VoiceSession(Options() with { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, port), Peers = [sender.LocalEndPoint] });
+        receiver.Start(null, null, null, null);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // well inside the 5 s keyframe interval: only a PLI brings one
+        VideoStatistics sent = sender.GetStatistics().Video!, received = receiver.GetStatistics().Video!;
+
+        Assert.True(received.KeyframesRequested >= 1, $"{received}");
+        Assert.True(sent.KeyframesSent >= 2, $"{sent}");
+        Assert.True(received.FramesDropped >= 1, $"frames before the keyframe are dropped: {received}");
+        Assert.True(received.FramesDecoded >= 30, $"{received}");
+    }
+
+    [Fact]
+    public async Task A_session_without_video_refuses_a_video_source()
+    {
+        await using var session = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
+        using var source = new TestPatternSource(VideoFormat.Default);
+        ArgumentException e = Assert.Throws<ArgumentException>(() => session.Start(null, null, source, null));
+        Assert.Contains("VoiceSessionOptions.Video", e.Message, StringComparison.Ordinal);
+    }
 }
 
 /// <summary>Reads the frame numbers the test pattern stamped into a Y4M file's frames.</summary>
