@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 log() { printf '==> %s\n' "$*" >&2; }
 
 # 1. Native packages: PortAudio, the JACK server and its tools, libopus-dev (its libopus.so is the name
-#    under which Concentus finds native libopus), and GStreamer (the independent peer of the interop
-#    tests: RTP/Opus, and SRTP through libsrtp).
+#    under which Concentus finds native libopus), GStreamer (the independent peer of the interop
+#    tests: RTP/Opus and RTP/VP8, and SRTP through libsrtp), libvpx and SDL2 (VP8 video and its
+#    window), and Xvfb with xwd (a display for the window test, and its screenshot).
 need=()
-for pkg in libportaudio2 jackd2 libopus-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad; do
+for pkg in libportaudio2 jackd2 libopus-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+           libvpx7 libsdl2-2.0-0 xvfb x11-apps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
