@@ -5,6 +5,7 @@ using InterCom.Core.Audio;
 using InterCom.Core.Devices;
 using InterCom.Core.Diagnostics;
 using InterCom.Core.Hosting;
+using InterCom.Core.Video;
 using Microsoft.Extensions.Logging;
 
 namespace InterCom.Cli;
@@ -23,12 +24,16 @@ internal static class DemoCommand
         Runs a call between two endpoints, A and B, on this machine over loopback UDP. With audio devices,
         A captures from the default input and plays to the default output (you hear B's 660 Hz tone) and
         B records what A captured. Without devices (or with --no-devices), A sends a 440 Hz tone and B a
-        660 Hz tone, each records what it hears to a WAV file, and the demo checks both.
+        660 Hz tone, each records what it hears to a WAV file, and the demo checks both. Each end also
+        sends the video test pattern (VP8), shown in a window where there is a display, else written to
+        Y4M files; the demo checks that the frames arrived, in order (--no-video: audio only).
         """,
         [
             CliOption.Value("duration", "SECONDS", "how long the call lasts (default 3)"),
             CliOption.Value("out-dir", "DIR", "where the WAV files go (default ./intercom-demo)"),
             CliOption.Flag("no-devices", "use tones and WAV files even where there are audio devices"),
+            CliOption.Flag("no-video", "audio only (video needs libvpx7; its window libsdl2-2.0-0 and a display)"),
+            CliOption.Flag("no-window", "write the video to Y4M files even where there is a display"),
             CliOption.Value("client-name", "NAME", "JACK client name for endpoint A's device stream"),
         ],
         CallSettings.Definitions(),
@@ -70,10 +75,20 @@ internal static class DemoCommand
             LoggerFactory = loggerFactory,
             Key = Core.Security.SrtpMasterKey.Generate(), // encrypted, as a call should be: both ends share a fresh key
         };
+        string? noVideoReason = args.Has("no-video") ? "--no-video" : VideoMissing();
+        if (noVideoReason is null)
+        {
+            options = options with { Video = new VideoOptions() };
+        }
+
         await using var a = new VoiceSession(options);
         await using var b = new VoiceSession(options);
         a.Sender.AddPeer(b.LocalEndPoint);
         b.Sender.AddPeer(a.LocalEndPoint);
+        DemoVideo? video = noVideoReason is null ? DemoVideo.Open(outDir, window: !args.Has("no-window")) : null;
+        await output.WriteLineAsync(video is null
+            ? $"No video ({noVideoReason})."
+            : $"Video: each end sends the test pattern (VP8, {VideoFormat.Default}); {video.Describe()}.").ConfigureAwait(false);
 
         await output.WriteLineAsync($"intercom demo: endpoint A on {a.LocalEndPoint}, endpoint B on {b.LocalEndPoint}, " +
             $"{settings.Codec.Codec.ToString().ToLowerInvariant()} {settings.Codec.FrameDuration.TotalMilliseconds} ms frames, {settings.Format}, {duration} s, encrypted (SRTP AES-128-GCM, a fresh key).").ConfigureAwait(false);
@@ -81,15 +96,15 @@ internal static class DemoCommand
         {
             await output.WriteLineAsync($"A: {devicesA!.InputDescription} -> B; B: tone {ToneB} Hz -> A, played on {devicesA.OutputDescription}.").ConfigureAwait(false);
             await output.WriteLineAsync($"You should hear a {ToneB} Hz tone; what A's microphone captured is recorded by B in {wavB}.").ConfigureAwait(false);
-            a.Start(devicesA.Source, devicesA.Sink);
-            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format));
+            a.Start(devicesA.Source, devicesA.Sink, DemoVideo.Source(video), video?.SinkA);
+            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format), DemoVideo.Source(video), video?.SinkB);
         }
         else
         {
             await output.WriteLineAsync($"No audio devices used ({noDevicesReason}): A sends a {ToneA} Hz tone and records to {wavA}; " +
                 $"B sends a {ToneB} Hz tone and records to {wavB}.").ConfigureAwait(false);
-            a.Start(new ToneSource(ToneA, settings.Format), new WavFileSink(wavA, settings.Format));
-            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format));
+            a.Start(new ToneSource(ToneA, settings.Format), new WavFileSink(wavA, settings.Format), DemoVideo.Source(video), video?.SinkA);
+            b.Start(new ToneSource(ToneB, settings.Format), new WavFileSink(wavB, settings.Format), DemoVideo.Source(video), video?.SinkB);
         }
 
         await CallCommand.HoldAsync(a, devicesA, duration, quiet: false, error, cancellationToken).ConfigureAwait(false);
@@ -110,8 +125,28 @@ internal static class DemoCommand
             await output.WriteLineAsync($"B recorded {new FileInfo(wavB).Length} bytes of A's capture to {wavB}.").ConfigureAwait(false);
         }
 
-        await output.WriteLineAsync(ok ? "Demo OK: both directions carried audio." : "Demo FAILED: see above.").ConfigureAwait(false);
+        if (video is not null)
+        {
+            ok &= await DemoVideo.CheckAsync(output, "A", a.GetStatistics().Video!, duration, video.FileA).ConfigureAwait(false);
+            ok &= await DemoVideo.CheckAsync(output, "B", b.GetStatistics().Video!, duration, video.FileB).ConfigureAwait(false);
+        }
+
+        await output.WriteLineAsync(ok ? $"Demo OK: both directions carried audio{(video is null ? "" : " and video")}." : "Demo FAILED: see above.").ConfigureAwait(false);
         return ok ? 0 : 1;
+    }
+
+    /// <summary>Why the demo has no video here (libvpx missing or another release), or <see langword="null"/>.</summary>
+    private static string? VideoMissing()
+    {
+        try
+        {
+            Vp8Library.EnsureAvailable();
+            return null;
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            return e.Message;
+        }
     }
 
     private static string? DevicesMissing()

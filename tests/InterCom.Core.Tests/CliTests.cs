@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using InterCom.Core.Video;
 
 namespace InterCom.Core.Tests;
 
@@ -163,6 +164,15 @@ public sealed class CliTests
         { ["latency", "--bursts", "0"], "--bursts" },
         { ["latency", "--channels", "2"], "--channels" },
         { ["demo", "--duration", "0"], "--duration" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--video-size", "641x360"], "--video-size" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--video-size", "big"], "--video-size" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--fps", "500"], "--fps" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--video-bitrate", "10"], "--video-bitrate" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "movie.mp4"], "--video" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video-out", "screen"], "--video-out" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--fps", "30"], "--fps" },          // video settings without video
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "/dev/video9"], "/dev/video9" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--processes"], "--processes" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
         { ["stats", "--session", "../x"], "--session" },
@@ -292,9 +302,42 @@ public sealed class CliTests
         string dir = Directory.CreateTempSubdirectory("intercom-demo-").FullName;
         (int code, string output, string error) = await IntercomProcess.RunAsync(["demo", "--no-devices", "--duration", "2", "--out-dir", dir], Timeout);
         Assert.True(code == 0, output + error);
-        Assert.Contains("Demo OK", output, StringComparison.Ordinal);
+        Assert.Contains("Demo OK: both directions carried audio and video", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(dir, "demo-a.wav")));
         Assert.True(File.Exists(Path.Combine(dir, "demo-b.wav")));
+        Assert.True(FrameStamp.ReadFrameNumbers(Path.Combine(dir, "demo-a.y4m")).Length >= 30, output); // no DISPLAY in the test: files
+    }
+
+    [Fact]
+    public async Task A_video_call_reports_its_video_in_the_statistics_json()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-video-cli-").FullName;
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
+        string json = Path.Combine(dir, "a.json"), y4m = Path.Combine(dir, "a.y4m");
+        using var a = IntercomProcess.Start(
+            ["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", "tone:440", "--output", Path.Combine(dir, "a.wav"),
+             "--video", "testsrc", "--video-out", y4m, "--video-size", "640x360", "--fps", "25", "--video-bitrate", "400000", "--duration", "4", "--quiet", "--stats-json", json]);
+        using var b = IntercomProcess.Start(
+            ["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660", "--output", Path.Combine(dir, "b.wav"),
+             "--video", "testsrc", "--fps", "25", "--duration", "4", "--quiet"]);
+        Assert.Equal(0, await a.WaitAsync(Timeout));
+        Assert.Equal(0, await b.WaitAsync(Timeout));
+
+        using JsonDocument stats = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement video = stats.RootElement.GetProperty("video");
+        foreach (string field in new[] { "framesSent", "framesReceived", "framesDecoded", "framesDropped", "keyframesRequested", "nacksSent", "packetsRetransmitted", "freezeMs", "decodeMs" })
+        {
+            Assert.True(video.TryGetProperty(field, out _), $"no {field}: {video}");
+        }
+
+        Assert.InRange(video.GetProperty("framesSent").GetInt64(), 75, 110); // 25 fps for 4 s
+        Assert.True(video.GetProperty("framesDecoded").GetInt64() >= 50, video.ToString());
+        Assert.True(video.GetProperty("targetBitrate").GetInt64() <= 400_000, video.ToString());
+        JsonElement glass = video.GetProperty("glassToGlassMs");
+        Assert.True(glass.GetProperty("p50").GetDouble() <= glass.GetProperty("p95").GetDouble(), glass.ToString());
+        Assert.Equal(0, video.GetProperty("framesOutOfOrder").GetInt64());
+        uint[] numbers = FrameStamp.ReadFrameNumbers(y4m);
+        Assert.True(numbers.Length >= 50 && numbers.Zip(numbers.Skip(1)).All(p => p.Second > p.First), $"{numbers.Length} frames");
     }
 
     private static async Task WaitForAsync(Func<bool> condition, IntercomProcess process)

@@ -117,33 +117,5 @@ public sealed class VideoCallTests
 /// <summary>Reads the frame numbers the test pattern stamped into a Y4M file's frames.</summary>
 internal static class Y4m
 {
-    public static uint[] FrameNumbers(string path)
-    {
-        var numbers = new List<uint>();
-        using var source = new Y4mFileSource(path);
-        var frame = new VideoFrame(source.Format.Width, source.Format.Height);
-        using var stream = File.OpenRead(path);
-        long frames = (stream.Length - HeaderLength(stream)) / (6 + (source.Format.Width * source.Format.Height * 3 / 2));
-        for (long i = 0; i < frames && source.Read(frame, CancellationToken.None); i++)
-        {
-            if (FrameStamp.TryRead(frame, out uint number, out _))
-            {
-                numbers.Add(number);
-            }
-        }
-
-        return [.. numbers];
-    }
-
-    private static long HeaderLength(Stream stream)
-    {
-        stream.Position = 0;
-        long n = 0;
-        while (stream.ReadByte() is var b && b >= 0 && b != '\n')
-        {
-            n++;
-        }
-
-        return n + 1;
-    }
+    public static uint[] FrameNumbers(string path) => FrameStamp.ReadFrameNumbers(path);
 }

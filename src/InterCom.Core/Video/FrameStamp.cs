@@ -63,6 +63,24 @@ public static class FrameStamp
         return TryRead(frame.Y, frame.Width, frame.Width, frame.Height, out frameNumber, out captureMs);
     }
 
+    /// <summary>The frame numbers stamped in a Y4M file's frames, in file order (frames without a readable stamp left out).</summary>
+    /// <param name="path">A Y4M file, e.g. one a <see cref="Y4mFileSink"/> wrote.</param>
+    public static uint[] ReadFrameNumbers(string path)
+    {
+        using var source = new Y4mFileSource(path);
+        var frame = new VideoFrame(source.Format.Width, source.Format.Height);
+        var numbers = new List<uint>();
+        for (long i = source.FrameCount; i > 0 && source.Read(frame, CancellationToken.None); i--)
+        {
+            if (TryRead(frame, out uint number, out _))
+            {
+                numbers.Add(number);
+            }
+        }
+
+        return [.. numbers];
+    }
+
     /// <summary>The capture-time field of now: Unix milliseconds modulo 2^32.</summary>
     public static uint NowMs() => unchecked((uint)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 

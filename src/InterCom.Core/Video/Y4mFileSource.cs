@@ -44,6 +44,9 @@ public sealed class Y4mFileSource : IVideoSource
     /// <summary>The file read.</summary>
     public string Path { get; }
 
+    /// <summary>Whole frames in the file when it was opened (frame headers without parameters, as most writers make them); <see cref="Read"/> loops after the last.</summary>
+    public long FrameCount => (_stream.Length - _firstFrame) / (_frameBytes + 6);
+
     /// <inheritdoc/>
     public VideoFormat Format { get; }
 
