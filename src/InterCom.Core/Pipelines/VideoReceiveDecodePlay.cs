@@ -95,6 +95,7 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
             foreach (Receiver receiver in _receivers)
             {
                 receiver.Decoder?.Dispose();
+                _statistics.OnStreamEnded(receiver.Buffer); // the final statistics keep what it recovered
             }
 
             _receivers.Clear();

@@ -10,10 +10,10 @@ internal sealed partial class RtpSession
     private long _packetsSent;     // each peer's copy counted
     private long _bytesSent;       // RTP payload bytes, each peer's copy counted
 
-    /// <summary>RTP packets sent, each peer's copy counted.</summary>
+    /// <summary>RTP packets of our audio sent, each peer's copy counted (the video counts its own).</summary>
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
 
-    /// <summary>RTP payload bytes sent (headers and SRTP tags not counted, as on the receiving side), each peer's copy counted.</summary>
+    /// <summary>RTP payload bytes of our audio sent (headers and SRTP tags not counted, as on the receiving side), each peer's copy counted.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
     /// <summary>
@@ -21,7 +21,7 @@ internal sealed partial class RtpSession
     /// has room for the SRTP tag after them) to every peer: protected first when the call is encrypted.
     /// One sending thread.
     /// </summary>
-    public void SendRtp(Span<byte> packet, int length) => Send(packet, length, _audioSent);
+    public void SendRtp(Span<byte> packet, int length) => Send(packet, length, _audioSent, audio: true);
 
     /// <summary>
     /// Sends one RTP packet of our video stream (as <see cref="SendRtp"/>), kept in its send history first
@@ -31,10 +31,10 @@ internal sealed partial class RtpSession
     {
         LocalVideoStream video = _video ?? throw new InvalidOperationException("The session has no video stream.");
         video.History.Store(packet[..length]);
-        Send(packet, length, video.Sent);
+        Send(packet, length, video.Sent, audio: false);
     }
 
-    private void Send(Span<byte> packet, int length, SentCounters counters)
+    private void Send(Span<byte> packet, int length, SentCounters counters, bool audio)
     {
         int payload = length - RtpHeader.FixedSize;
         counters.OnSent(TimestampOf(packet), payload, _time.GetTimestamp());
@@ -47,8 +47,11 @@ internal sealed partial class RtpSession
         foreach ((IPEndPoint _, SocketAddress address) in _peers.Current)
         {
             _transport.Send(datagram, address);
-            Interlocked.Increment(ref _packetsSent);
-            Interlocked.Add(ref _bytesSent, payload);
+            if (audio)
+            {
+                Interlocked.Increment(ref _packetsSent);
+                Interlocked.Add(ref _bytesSent, payload);
+            }
         }
     }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Video figures of docs/video.md, in one run on loopback: a one-to-one 640x360 at 30 fps video call
+# (each end sends the test pattern and writes what it receives to a Y4M file), then the same through
+# 'intercom relay --loss 5'. Prints, from each receiving end's --stats-json: glass-to-glass delay p50 and
+# p95 (read from the stamps), decode time, frames sent/decoded/dropped, NACKs, retransmissions, freezes;
+# and CPU per endpoint (% of one core, from /proc, after start-up) next to GStreamer doing the same job at the same
+# time (per endpoint: videotestsrc ! vp8enc (realtime, CBR) ! rtpvp8pay ! udpsink, and udpsrc !
+# rtpjitterbuffer ! rtpvp8depay ! vp8dec ! y4menc ! filesink), its CPU from /proc over the same span.
+# Usage: scripts/measure-video.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+dotnet build -c Release samples/InterCom.Cli >/dev/null
+cli=samples/InterCom.Cli/bin/Release/net10.0/intercom.dll
+work=$(mktemp -d /tmp/intercom-video.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+base=$((20000 + RANDOM % 20000))
+
+call() { # PORT PEER NAME [extra...]
+  local port=$1 peer=$2 name=$3; shift 3
+  dotnet "$cli" call --listen "127.0.0.1:$port" --peer "127.0.0.1:$peer" --input tone:440 --output "$work/$name.wav" \
+    --video testsrc --video-out "$work/$name.y4m" --duration "$seconds" --quiet --stats-json "$work/$name.json" "$@" 2>/dev/null
+}
+
+# 1. Loopback, with GStreamer's pair running alongside.
+call "$base" $((base + 1)) a & a=$!
+call $((base + 1)) "$base" b & b=$!
+gst=()
+for i in 0 1; do
+  timeout -k 2 "$seconds" gst-launch-1.0 -q videotestsrc is-live=true ! video/x-raw,format=I420,width=640,height=360,framerate=30/1 \
+    ! vp8enc deadline=1 lag-in-frames=0 end-usage=cbr target-bitrate=1000000 cpu-used=8 keyframe-max-dist=150 error-resilient=default \
+    ! rtpvp8pay pt=97 picture-id-mode=15-bit mtu=1200 ! udpsink host=127.0.0.1 port=$((base + 11 - i)) >/dev/null 2>&1 &
+  gst+=($!)
+  timeout -k 2 "$seconds" gst-launch-1.0 -q udpsrc address=127.0.0.1 port=$((base + 10 + i)) \
+    caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=97" ! rtpjitterbuffer latency=50 \
+    ! rtpvp8depay ! vp8dec ! y4menc ! filesink location="$work/gst-$i.y4m" >/dev/null 2>&1 &
+  gst+=($!)
+done
+sleep 0.5
+gpids=(); for p in "${gst[@]}"; do gpids+=("$(pgrep -P "$p" gst-launch-1.0 || echo "$p")"); done
+gpids+=("$(pgrep -P "$a" dotnet)" "$(pgrep -P "$b" dotnet)")  # ours last, one process per endpoint
+sleep 2
+start=(); for p in "${gpids[@]}"; do start+=("$(ticks "$p")"); done
+t0=$(date +%s.%N)
+sleep $((seconds - 4))
+t1=$(date +%s.%N)
+end=(); for p in "${gpids[@]}"; do end+=("$(ticks "$p")"); done
+wait "$a" "$b"
+for p in "${gst[@]}"; do wait "$p" || true; done
+cpu=$(python3 -c "
+s=[$(IFS=,; echo "${start[*]}")]; e=[$(IFS=,; echo "${end[*]}")]; span=$t1-$t0
+g=[((e[i]-s[i])+(e[i+1]-s[i+1]))/$hz/span*100 for i in (0,2)]; o=[(e[i]-s[i])/$hz/span*100 for i in (4,5)]
+print(' '.join(str(round(x,1)) for x in g+o))")
+
+# 2. Through the relay: 5 % loss each way.
+dotnet "$cli" relay --listen "127.0.0.1:$((base + 20))" --forward "127.0.0.1:$((base + 21))" --loss 5 --seed 3 --duration $((seconds + 2)) --quiet 2>/dev/null & r=$!
+sleep 0.5
+call $((base + 22)) $((base + 20)) lossy-a & a=$!
+call $((base + 21)) $((base + 20)) lossy-b & b=$!
+wait "$a" "$b"; kill "$r" 2>/dev/null || true
+
+python3 - "$work" "$cpu" <<'PY'
+import json, sys
+work, cpu = sys.argv[1], [float(v) for v in sys.argv[2].split()]
+def show(name):
+    d = json.load(open(f"{work}/{name}.json")); v = d["video"]; g = v.get("glassToGlassMs") or {}
+    print(f"{name:8} glass-to-glass p50 {g.get('p50','-')} ms p95 {g.get('p95','-')} ms, decode {v['decodeMs']:.2f} ms, "
+          f"sent {v['framesSent']} decoded {v['framesDecoded']} dropped {v['framesDropped']}, NACKs {v['nacksSent']}, "
+          f"retransmitted {v['packetsRetransmitted']}, recovered {v['packetsRecovered']}, keyframes asked {v['keyframesRequested']}, "
+          f"freeze {v['freezeMs']} ms (longest {v['longestFreezeMs']} ms)")
+for n in ("a", "b", "lossy-a", "lossy-b"):
+    show(n)
+print(f"CPU per endpoint, % of one core from 2.5 s in to the end, both pairs at once: intercom {cpu[2]} %, {cpu[3]} %; GStreamer (send + receive process) {cpu[0]} %, {cpu[1]} %")
+PY
