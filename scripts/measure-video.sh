@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Video figures of docs/video.md, in one run on loopback: a one-to-one 640x360 at 30 fps video call
 # (each end sends the test pattern and writes what it receives to a Y4M file), then the same through
-# 'intercom relay --loss 5'. Prints, from each receiving end's --stats-json: glass-to-glass delay p50 and
+# 'intercom relay --loss 5', and on loopback with --no-lip-sync (the video path's own delay). Prints, from each receiving end's --stats-json: glass-to-glass delay p50 and
 # p95 (read from the stamps), decode time, frames sent/decoded/dropped, NACKs, retransmissions, freezes;
 # and CPU per endpoint (% of one core, from /proc, after start-up) next to GStreamer doing the same job at the same
 # time (per endpoint: videotestsrc ! vp8enc (realtime, CBR) ! rtpvp8pay ! udpsink, and udpsrc !
@@ -54,7 +54,12 @@ s=[$(IFS=,; echo "${start[*]}")]; e=[$(IFS=,; echo "${end[*]}")]; span=$t1-$t0
 g=[((e[i]-s[i])+(e[i+1]-s[i+1]))/$hz/span*100 for i in (0,2)]; o=[(e[i]-s[i])/$hz/span*100 for i in (4,5)]
 print(' '.join(str(round(x,1)) for x in g+o))")
 
-# 2. Through the relay: 5 % loss each way.
+# 2. Without lip sync: the video path's own delay.
+call $((base + 30)) $((base + 31)) nosync-a --no-lip-sync & a=$!
+call $((base + 31)) $((base + 30)) nosync-b --no-lip-sync & b=$!
+wait "$a" "$b"
+
+# 3. Through the relay: 5 % loss each way.
 dotnet "$cli" relay --listen "127.0.0.1:$((base + 20))" --forward "127.0.0.1:$((base + 21))" --loss 5 --seed 3 --duration $((seconds + 2)) --quiet 2>/dev/null & r=$!
 sleep 0.5
 call $((base + 22)) $((base + 20)) lossy-a & a=$!
@@ -69,8 +74,8 @@ def show(name):
     print(f"{name:8} glass-to-glass p50 {g.get('p50','-')} ms p95 {g.get('p95','-')} ms, decode {v['decodeMs']:.2f} ms, "
           f"sent {v['framesSent']} decoded {v['framesDecoded']} dropped {v['framesDropped']}, NACKs {v['nacksSent']}, "
           f"retransmitted {v['packetsRetransmitted']}, recovered {v['packetsRecovered']}, keyframes asked {v['keyframesRequested']}, "
-          f"freeze {v['freezeMs']} ms (longest {v['longestFreezeMs']} ms)")
-for n in ("a", "b", "lossy-a", "lossy-b"):
+          f"freeze {v['freezeMs']} ms (longest {v['longestFreezeMs']} ms), A/V sync {v.get('avSyncMs')} ms, audio playout delay {d['peers'][0]['playoutDelayMs']} ms")
+for n in ("a", "b", "nosync-a", "nosync-b", "lossy-a", "lossy-b"):
     show(n)
 print(f"CPU per endpoint, % of one core from 2.5 s in to the end, both pairs at once: intercom {cpu[2]} %, {cpu[3]} %; GStreamer (send + receive process) {cpu[0]} %, {cpu[1]} %")
 PY

@@ -15,6 +15,7 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
         CliOption.Value("video-size", "WxH", "size of the video sent (default 640x360); a source of another size is scaled"),
         CliOption.Value("fps", "N", "frames per second sent, 1..120 (default 30; a Y4M file's own rate is not used)"),
         CliOption.Value("video-bitrate", "BPS", "ceiling of the video bitrate, 50000..20000000 (default 1000000); rate control goes below it on congestion"),
+        CliOption.Flag("no-lip-sync", "show each frame as soon as it decodes instead of when the audio captured with it plays: less video delay, audio and video apart by the audio buffer's delay"),
     ];
 
     /// <summary>The video options given, or <see langword="null"/> when neither --video nor --video-out is (an audio-only call).</summary>
@@ -25,9 +26,9 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
         bool any = input is not null || output is not null;
         if (!any)
         {
-            foreach (string name in new[] { "video-size", "fps", "video-bitrate" })
+            foreach (string name in new[] { "video-size", "fps", "video-bitrate", "no-lip-sync" })
             {
-                if (args.Single(name) is not null)
+                if (args.Single(name) is not null || args.Has(name))
                 {
                     throw new UsageException($"--{name} sets the video: it goes with --video or --video-out.");
                 }
@@ -58,7 +59,7 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
             throw new UsageException($"--video-out '{output}': give window or a FILE.y4m.");
         }
 
-        var options = new VideoOptions { Format = format, Bitrate = args.Integer("video-bitrate", 50_000, 20_000_000) ?? VideoOptions.DefaultBitrate };
+        var options = new VideoOptions { Format = format, Bitrate = args.Integer("video-bitrate", 50_000, 20_000_000) ?? VideoOptions.DefaultBitrate, LipSync = !args.Has("no-lip-sync") };
         return new VideoSettings(input, output, options with { MinBitrate = Math.Min(options.MinBitrate, options.Bitrate) });
     }
 

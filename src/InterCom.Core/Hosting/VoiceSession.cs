@@ -68,7 +68,7 @@ public sealed class VoiceSession : IAsyncDisposable
             if (options.Video is { } video)
             {
                 _videoSender = new VideoCaptureEncodeSend(_session, video, options.LoggerFactory.CreateLogger<VideoCaptureEncodeSend>());
-                _videoReceiver = new VideoReceiveDecodePlay(_session, video, options.LoggerFactory.CreateLogger<VideoReceiveDecodePlay>());
+                _videoReceiver = new VideoReceiveDecodePlay(_session, video, options.LoggerFactory.CreateLogger<VideoReceiveDecodePlay>(), _receiver);
             }
         }
         catch

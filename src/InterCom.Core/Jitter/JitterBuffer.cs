@@ -69,7 +69,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
         _time = time ?? TimeProvider.System;
         _samplesPerTick = (double)AudioFormat.CallSampleRate / _time.TimestampFrequency;
         Ssrc = ssrc;
-        Reception = new ReceptionStatistics(_time);
+        Reception = new ReceptionStatistics(_time) { ClockRate = AudioFormat.CallSampleRate };
         _audio = new DecodedAudio(decoder);
         _channels = decoder.Format.Channels;
         _stretching = options.TimeStretching;
@@ -95,6 +95,12 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     public ReceptionStatistics Reception { get; }
 
     public AudioCodec Codec => _audio.Decoder.Codec;
+
+    /// <summary>
+    /// How long the first sample of the newest frame waits here before it plays, in seconds: the audio queued
+    /// ahead of the playout point (smoothed, as the playout delay statistic) less that frame.
+    /// </summary>
+    public double WaitSeconds => Math.Max(0, _delay.Queued - Volatile.Read(ref _frameSamples)) / AudioFormat.CallSampleRate;
 
     /// <summary>Receive thread: takes one packet that arrived now (by the buffer's <see cref="TimeProvider"/>).</summary>
     /// <returns><see langword="false"/> when the payload is not valid for the codec (the caller counts it as malformed).</returns>

@@ -73,6 +73,7 @@ internal sealed class ReceptionStatistics
             _received++;
             _bytes += payloadLength;
             UpdateJitter(header.Timestamp, arrival);
+            UpdateTransit(header.Timestamp);
             _firstSeq = Math.Min(_firstSeq, sequence);
             _highestSeq = Math.Max(_highestSeq, sequence);
             return true;
@@ -114,6 +115,46 @@ internal sealed class ReceptionStatistics
     }
 
     private (ulong Ntp, uint Rtp)? _senderClock;
+    private int _clockRate;
+    private double _transit = double.NaN;
+
+    /// <summary>
+    /// How long after its capture (by the sender's clock) a packet arrives here (by this host's), smoothed
+    /// over packets, in seconds: the path's delay plus the offset between the two clocks, which is the
+    /// same for every stream of one sender, so that lip sync can compare them. <see langword="null"/>
+    /// until the first sender report.
+    /// </summary>
+    public double? TransitSeconds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return double.IsNaN(_transit) ? null : _transit;
+            }
+        }
+    }
+
+    /// <summary>The RTP clock rate of the stream, for <see cref="TransitSeconds"/>; set by its receiver (0: no transit kept).</summary>
+    public int ClockRate
+    {
+        get => _clockRate;
+        init => _clockRate = value;
+    }
+
+    private void UpdateTransit(uint timestamp)
+    {
+        if (_senderClock is not { } clock || _clockRate == 0)
+        {
+            return;
+        }
+
+        double captured = Rtp.NtpTime.Seconds(clock.Ntp) + (unchecked((int)(timestamp - clock.Rtp)) / (double)_clockRate);
+        double transit = Rtp.NtpTime.NowSeconds() - captured;
+        // The lowest recent transit leads: a packet held up on the path (or a video frame's later fragments, sent
+        // after encoding) says nothing about when its capture was.
+        _transit = double.IsNaN(_transit) || transit < _transit ? transit : _transit + ((transit - _transit) / 64);
+    }
 
     /// <summary>The report block about stream <paramref name="ssrc"/>, and the start of the next interval.</summary>
     public RtcpReportBlock TakeReportBlock(uint ssrc, long nowTicks)

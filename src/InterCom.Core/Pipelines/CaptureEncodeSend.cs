@@ -244,7 +244,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
 
         int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
         _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
-        _session.SendRtp(_packet, RtpHeader.FixedSize + payload);
+        _session.SendRtp(_packet, RtpHeader.FixedSize + payload, Codec.FrameDuration); // the frame is whole now: its first sample is a frame old
         if (++_frames % _framesPerReport == 0)
         {
             Report();

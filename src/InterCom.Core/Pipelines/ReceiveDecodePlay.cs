@@ -16,7 +16,7 @@ namespace InterCom.Core.Pipelines;
 /// device's callback or pushed by a playout thread (<see cref="PlayoutMode"/>). It publishes its flow-control
 /// counters and a heartbeat every 100 ms.
 /// </summary>
-internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IAudioRenderer
+internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IAudioRenderer, IAudioPlayoutClock
 {
     private const int MaxRenderFrames = 8192;           // a callback asking for more is served in parts
     private const int MaxDeparted = 64;
@@ -207,6 +207,19 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
     }
 
     /// <summary>Senders that left (final counters, at most the last 64), then current senders, each in order of arrival.</summary>
+    public double? AudioDelaySeconds(IPEndPoint sender)
+    {
+        foreach (MixInput input in Volatile.Read(ref _senders))
+        {
+            if (input.EndPoint.Equals(sender) && input.Buffer.Reception.TransitSeconds is { } transit)
+            {
+                return transit + input.Buffer.WaitSeconds;
+            }
+        }
+
+        return null;
+    }
+
     public IReadOnlyList<PeerStatistics> GetPeerStatistics()
         => [.. Volatile.Read(ref _departed), .. Array.ConvertAll(Volatile.Read(ref _senders), s => s.GetStatistics())];
 

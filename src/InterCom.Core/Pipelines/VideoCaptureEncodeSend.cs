@@ -169,7 +169,7 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
         {
             new RtpHeader((byte)_options.PayloadType, _sequence++, timestamp, ssrc, i == count - 1).Write(_packet);
             int length = RtpHeader.FixedSize + Vp8Payload.WriteFragment(_packet.AsSpan(RtpHeader.FixedSize), encoded, i, count, _pictureId);
-            _session.SendVideoRtp(_packet, length);
+            _session.SendVideoRtp(_packet, length, frame.CaptureTimestamp);
         }
 
         _pictureId = (ushort)((_pictureId + 1) & 0x7FFF);

@@ -29,12 +29,18 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
     private readonly byte[] _rtcp = new byte[12 + (4 * 64)];
     private readonly ushort[] _nacks = new ushort[64];
     private readonly VideoStatisticsCollector _statistics;
+    private readonly IAudioPlayoutClock? _audio;
     private IVideoSink? _sink;
     private Thread? _thread;
 
-    public VideoReceiveDecodePlay(RtpSession session, VideoOptions options, ILogger logger)
+    /// <param name="session">The call's session: packets from it, feedback through it.</param>
+    /// <param name="options">The call's video options.</param>
+    /// <param name="logger">Where senders coming and going, and failures, are logged.</param>
+    /// <param name="audio">The audio side, whose playout the video of the same sender follows (lip sync); <see langword="null"/>: none.</param>
+    public VideoReceiveDecodePlay(RtpSession session, VideoOptions options, ILogger logger, IAudioPlayoutClock? audio = null)
     {
         _session = session;
+        _audio = audio;
         _options = options;
         _logger = logger;
         _statistics = new VideoStatisticsCollector(options.Format.FrameInterval);
@@ -183,7 +189,8 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
 
         // Waiting for a lost packet longer than a NACK's round trips takes would only freeze the picture.
         TimeSpan patience = TimeSpan.FromMilliseconds(Math.Clamp((3 * roundTrip.TotalMilliseconds) + 60, 60, 200));
-        while (buffer.TryTake(ref receiver.Data, now, patience) is { } frame)
+        double? audioDelay = _audio?.AudioDelaySeconds(buffer.Stream.EndPoint); // the same sender's audio: one socket, one address
+        while (buffer.TryTake(ref receiver.Data, now, patience, _options.LipSync ? audioDelay : null) is { } frame)
         {
             if (frame.Incomplete)
             {
@@ -213,6 +220,11 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
             picture.Ssrc = buffer.Stream.Ssrc;
             picture.CaptureTimestamp = CaptureTicks(buffer, frame.Timestamp);
             _statistics.OnDecoded(Stopwatch.GetElapsedTime(before), picture, buffer.Stream.Ssrc);
+            if (audioDelay is { } delay && buffer.Reception.SenderTimeOf(frame.Timestamp, VideoFormat.ClockRate) is { } captured)
+            {
+                _statistics.OnSynced(NtpTime.NowSeconds() - captured - delay); // later than its audio by this much (negative: earlier)
+            }
+
             Show(picture);
         }
     }

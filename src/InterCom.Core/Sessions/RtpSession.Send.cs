@@ -19,25 +19,26 @@ internal sealed partial class RtpSession
     /// <summary>
     /// Sends one RTP packet of our audio (<paramref name="length"/> bytes of <paramref name="packet"/>, which
     /// has room for the SRTP tag after them) to every peer: protected first when the call is encrypted.
-    /// One sending thread.
+    /// <paramref name="sinceCapture"/>: how long ago its first sample was captured. One sending thread.
     /// </summary>
-    public void SendRtp(Span<byte> packet, int length) => Send(packet, length, _audioSent, audio: true);
+    public void SendRtp(Span<byte> packet, int length, TimeSpan sinceCapture = default)
+        => Send(packet, length, _audioSent, audio: true, _time.GetTimestamp() - (long)(sinceCapture.TotalSeconds * _time.TimestampFrequency));
 
     /// <summary>
     /// Sends one RTP packet of our video stream (as <see cref="SendRtp"/>), kept in its send history first
-    /// for NACKs. One sending thread.
+    /// for NACKs; <paramref name="capturedTicks"/>: when its frame was captured. One sending thread.
     /// </summary>
-    public void SendVideoRtp(Span<byte> packet, int length)
+    public void SendVideoRtp(Span<byte> packet, int length, long capturedTicks)
     {
         LocalVideoStream video = _video ?? throw new InvalidOperationException("The session has no video stream.");
         video.History.Store(packet[..length]);
-        Send(packet, length, video.Sent, audio: false);
+        Send(packet, length, video.Sent, audio: false, capturedTicks);
     }
 
-    private void Send(Span<byte> packet, int length, SentCounters counters, bool audio)
+    private void Send(Span<byte> packet, int length, SentCounters counters, bool audio, long capturedTicks)
     {
         int payload = length - RtpHeader.FixedSize;
-        counters.OnSent(TimestampOf(packet), payload, _time.GetTimestamp());
+        counters.OnSent(TimestampOf(packet), payload, capturedTicks);
         if (_srtp is not null)
         {
             length = _srtp.ProtectRtp(packet, length);

@@ -1,6 +1,10 @@
 namespace InterCom.Core.Sessions;
 
-/// <summary>What a sender report says about one of our streams: its packets and octets, and its latest RTP timestamp and when it was taken.</summary>
+/// <summary>
+/// What a sender report says about one of our streams: its packets and octets, and its latest RTP
+/// timestamp with the moment it stands for (its media's capture), so that the report's NTP/RTP pair
+/// places each stream's media on one wall clock.
+/// </summary>
 internal sealed class SentCounters
 {
     private long _packets;
@@ -12,7 +16,7 @@ internal sealed class SentCounters
 
     public long Octets => Interlocked.Read(ref _octets);
 
-    /// <summary>One packet of the stream sent (each once, whatever the number of peers).</summary>
+    /// <summary>One packet of the stream sent (each once, whatever the number of peers); <paramref name="ticks"/>: when its timestamp's media was captured.</summary>
     public void OnSent(uint timestamp, int payloadBytes, long ticks)
     {
         Volatile.Write(ref _lastTimestampTicks, ticks);

@@ -16,6 +16,7 @@ internal sealed class VideoFrameBuffer : IMediaStream
     private const int Slots = 1024;                  // about 3 s of 640×360 at 1 Mb/s
     private const int MaxNackTries = 3;
     private static readonly TimeSpan MissingLifetime = TimeSpan.FromMilliseconds(600);
+    private static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1); // lip sync never holds a frame longer
     private readonly Lock _gate = new();
     private readonly long[] _seq = new long[Slots];
     private readonly byte[][] _data = new byte[Slots][];
@@ -38,7 +39,7 @@ internal sealed class VideoFrameBuffer : IMediaStream
     {
         Stream = stream;
         _time = time;
-        Reception = new ReceptionStatistics(time);
+        Reception = new ReceptionStatistics(time) { ClockRate = VideoFormat.ClockRate };
         Array.Fill(_seq, -1);
         for (int i = 0; i < Slots; i++)
         {
@@ -155,11 +156,13 @@ internal sealed class VideoFrameBuffer : IMediaStream
     private readonly List<(long, (long, long, int))> _pendingUpdate = [];
 
     /// <summary>
-    /// Takes the next frame in order into <paramref name="frame"/>, when it is complete; gives it up when it
-    /// has been incomplete for <paramref name="patience"/> with later packets here. <see langword="null"/>:
-    /// nothing to take now.
+    /// Takes the next frame in order into <paramref name="frame"/>, when it is complete and due: when
+    /// <paramref name="playoutDelay"/> (seconds from its capture, by the sender's clock, as
+    /// <see cref="ReceptionStatistics.TransitSeconds"/> counts them) has passed, if given and the sender's
+    /// clock is known. Gives a frame up when it has been incomplete for <paramref name="patience"/> with
+    /// later packets here. <see langword="null"/>: nothing to take now.
     /// </summary>
-    public AssembledFrame? TryTake(ref byte[] frame, long now, TimeSpan patience)
+    public AssembledFrame? TryTake(ref byte[] frame, long now, TimeSpan patience, double? playoutDelay = null)
     {
         lock (_gate)
         {
@@ -181,6 +184,13 @@ internal sealed class VideoFrameBuffer : IMediaStream
 
             if (TryAssemble(_next, ref frame, out AssembledFrame assembled))
             {
+                if (playoutDelay is { } delay && Reception.TransitSeconds is { } transit
+                    && Reception.SenderTimeOf(assembled.Timestamp, VideoFormat.ClockRate) is { } captured
+                    && Rtp.NtpTime.NowSeconds() - captured < transit + Math.Clamp(delay - transit, 0, MaxHold.TotalSeconds))
+                {
+                    return null; // complete, not due: the audio it goes with plays later (both ages hold the clocks' offset)
+                }
+
                 _next = assembled.LastSequence + 1;
                 _stuckSince = 0;
                 return assembled;

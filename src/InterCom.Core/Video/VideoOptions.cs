@@ -18,6 +18,13 @@ public sealed record VideoOptions
     /// <summary>A keyframe at least this often, besides those the receivers ask for; default 5 s.</summary>
     public TimeSpan KeyframeInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether a sender's video waits for its audio (lip sync: a frame is shown when the audio captured with
+    /// it plays, by the sender reports' clock); default on. Off, each frame is shown as soon as it decodes:
+    /// the least video delay, at the audio buffer's delay apart.
+    /// </summary>
+    public bool LipSync { get; init; } = true;
+
     /// <summary>The RTP payload type of VP8; default 97 (96 is L16's, 111 Opus's).</summary>
     public int PayloadType { get; init; } = 97;
 

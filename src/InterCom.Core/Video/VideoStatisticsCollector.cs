@@ -25,6 +25,17 @@ internal sealed class VideoStatisticsCollector(TimeSpan frameInterval)
     private double _freezeMs;
     private double _longestFreezeMs;
     private double _meanIntervalMs = frameInterval.TotalMilliseconds;
+    private double _avSyncMs = double.NaN;
+
+    /// <summary>A frame shown <paramref name="skewSeconds"/> later than the audio captured with it plays.</summary>
+    public void OnSynced(double skewSeconds)
+    {
+        lock (_gate)
+        {
+            double ms = skewSeconds * 1000;
+            _avSyncMs = double.IsNaN(_avSyncMs) ? ms : _avSyncMs + ((ms - _avSyncMs) / 16);
+        }
+    }
 
     public void OnReceived() => Interlocked.Increment(ref _received);
 
@@ -107,6 +118,7 @@ internal sealed class VideoStatisticsCollector(TimeSpan frameInterval)
                 GlassToGlassP50Ms = p50,
                 GlassToGlassP95Ms = p95,
                 FramesOutOfOrder = _outOfOrder,
+                AvSyncMs = double.IsNaN(_avSyncMs) ? null : Math.Round(_avSyncMs, 1),
             };
         }
     }
