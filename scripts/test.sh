@@ -13,7 +13,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 #    window), and Xvfb with xwd (a display for the window test, and its screenshot).
 need=()
 for pkg in libportaudio2 jackd2 libopus-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-           libvpx7 libsdl2-2.0-0 xvfb x11-apps; do
+           libvpx7 libsdl2-2.0-0 libv4l-0 xvfb x11-apps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

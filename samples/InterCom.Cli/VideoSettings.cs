@@ -10,7 +10,7 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
 {
     public static IEnumerable<System.CommandLine.Option> Definitions() =>
     [
-        CliOption.Value("video", "testsrc|FILE.y4m|/dev/videoN", "send video (VP8): the test pattern (moving bars with each frame's number and capture time stamped along the top), a 4:2:0 Y4M file (looped), or a V4L2 camera; needs libvpx7"),
+        CliOption.Value("video", "testsrc|FILE.y4m|/dev/videoN", "send video (VP8): the test pattern (moving bars with each frame's number and capture time stamped along the top), a 4:2:0 Y4M file (looped), or a V4L2 camera (through libv4l2: libv4l-0); needs libvpx7"),
         CliOption.Value("video-out", "window|FILE.y4m", "show the video received in a window (needs a display and libsdl2-2.0-0; a tile per peer) or write it to a Y4M file (FILE-2.y4m... for further peers); default: decoded and counted only"),
         CliOption.Value("video-size", "WxH", "size of the video sent (default 640x360); a source of another size is scaled"),
         CliOption.Value("fps", "N", "frames per second sent, 1..120 (default 30; a Y4M file's own rate is not used)"),
@@ -68,7 +68,7 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
     {
         null => null,
         "testsrc" => new TestPatternSource(Options.Format),
-        _ when Input.StartsWith("/dev/", StringComparison.Ordinal) => throw new UsageException($"--video {Input}: camera capture (V4L2) is not in this version yet; send testsrc or a FILE.y4m."),
+        _ when Input.StartsWith("/dev/", StringComparison.Ordinal) => new V4l2CameraSource(Input, Options.Format),
         _ => new Y4mFileSource(Input, Options.Format.FramesPerSecond),
     };
 

@@ -171,7 +171,6 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "movie.mp4"], "--video" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video-out", "screen"], "--video-out" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--fps", "30"], "--fps" },          // video settings without video
-        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "/dev/video9"], "/dev/video9" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--processes"], "--processes" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
@@ -306,6 +305,19 @@ public sealed class CliTests
         Assert.True(File.Exists(Path.Combine(dir, "demo-a.wav")));
         Assert.True(File.Exists(Path.Combine(dir, "demo-b.wav")));
         Assert.True(FrameStamp.ReadFrameNumbers(Path.Combine(dir, "demo-a.y4m")).Length >= 30, output); // no DISPLAY in the test: files
+    }
+
+    [Theory]
+    [InlineData("/dev/video97", "There is no camera at /dev/video97")]
+    [InlineData("/dev/null", "/dev/null is not a V4L2 device")]
+    public async Task A_camera_that_is_not_there_is_a_clear_runtime_error(string device, string message)
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-camera-").FullName;
+        (int code, _, string error) = await IntercomProcess.RunAsync(
+            ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", "127.0.0.1:9", "--input", "tone:440", "--output", Path.Combine(dir, "a.wav"),
+             "--video", device, "--duration", "1", "--quiet"], Timeout);
+        Assert.Equal(1, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
     [Fact]
