@@ -231,6 +231,25 @@ public sealed class FlowControlTests
         Assert.Equal(32_000, controller.TargetBitrate);
     }
 
+    [Fact]
+    public void The_bitrate_climbs_no_further_than_half_again_what_the_stream_sends()
+    {
+        // The video's settings: a step a clean report, from 300 kb/s towards a 1 Mb/s ceiling.
+        var controller = new BitrateController(new RateControlOptions { MinBitrate = 50_000, MaxBitrate = 1_000_000, CleanReportsPerStep = 1 }, 300_000);
+        for (int i = 0; i < 10; i++)
+        {
+            controller.OnReport(0, 2_000, sendingBitrate: 150_000); // a still picture: the encoder needs half its target
+        }
+
+        Assert.Equal(300_000, controller.TargetBitrate); // 300 000 is already past 1.5 × 150 000: no climb
+        for (int i = 0; i < 10; i++)
+        {
+            controller.OnReport(0, 2_000, sendingBitrate: controller.TargetBitrate); // the picture moves: it takes all it is given
+        }
+
+        Assert.Equal(1_000_000, controller.TargetBitrate);
+    }
+
     [Theory]
     [InlineData(0.05, 30_000, "loss with the round trip risen by 28 ms (half the congestion delay)")]
     [InlineData(0.00, 45_000, "no loss yet, the round trip risen by 43 ms: a queue building")]

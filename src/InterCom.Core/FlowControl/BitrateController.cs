@@ -55,8 +55,13 @@ internal sealed class BitrateController
     /// <summary>Whether the last report was taken for congestion (and lowered the bitrate).</summary>
     public bool Congested { get; private set; }
 
-    /// <summary>Takes one report's fraction lost (0..1) and the round trip it gave (microseconds, 0 = unknown); returns whether a setting changed.</summary>
-    public bool OnReport(double fractionLost, long roundTripMicros = 0)
+    /// <summary>
+    /// Takes one report's fraction lost (0..1) and the round trip it gave (microseconds, 0 = unknown); returns
+    /// whether a setting changed. <paramref name="sendingBitrate"/>, when given, is what the stream actually
+    /// sent since the last report: the bitrate does not climb past half again as much (an encoder whose
+    /// picture needs less would otherwise be handed a rate the path never carried).
+    /// </summary>
+    public bool OnReport(double fractionLost, long roundTripMicros = 0, int? sendingBitrate = null)
     {
         fractionLost = Math.Clamp(fractionLost, 0, 1);
         _smoothedLoss += (fractionLost - _smoothedLoss) / 2;
@@ -96,7 +101,7 @@ internal sealed class BitrateController
         else if (!Congested && fractionLost < _options.CleanLoss && QueueDelayMicros < congestionDelay / 2 && ++_cleanReports >= _options.CleanReportsPerStep)
         {
             _cleanReports = 0;
-            if (TargetBitrate < _max)
+            if (TargetBitrate < _max && (sendingBitrate is not { } sending || TargetBitrate < sending * 3 / 2))
             {
                 // Not back over the rate that overfilled the path for a minute: the step that does builds
                 // a queue for a whole report interval before a report shows it.

@@ -17,6 +17,7 @@ namespace InterCom.Core.Pipelines;
 internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
 {
     private static readonly TimeSpan MinKeyframeSpacing = TimeSpan.FromMilliseconds(200); // many receivers asking at once make one keyframe
+    private const int StartBitrate = 300_000;
     private readonly RtpSession _session;
     private readonly LocalVideoStream _stream;
     private readonly VideoOptions _options;
@@ -45,8 +46,11 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
         _options = options;
         _logger = logger;
         _stream = session.AddVideoStream();
-        _encoder = new Vp8Encoder(options.Format, options.Bitrate, options.KeyframeInterval);
-        _rate = new BitrateController(new RateControlOptions { MinBitrate = options.MinBitrate, MaxBitrate = options.Bitrate }, options.Bitrate);
+        // Starting low and climbing a step a report (a tenth of the ceiling) finds a slow link's rate without flooding it first.
+        int start = Math.Clamp(StartBitrate, options.MinBitrate, options.Bitrate);
+        _encoder = new Vp8Encoder(options.Format, start, options.KeyframeInterval);
+        _rate = new BitrateController(new RateControlOptions { MinBitrate = options.MinBitrate, MaxBitrate = options.Bitrate, CleanReportsPerStep = 1 }, start);
+        _stream.TargetBitrate = start;
     }
 
     public uint Ssrc => _stream.Ssrc;
@@ -187,10 +191,18 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
         }
 
         _reportsSeen = feedback.Reports;
-        if (_rate.OnReport(feedback.FractionLost / 256.0, feedback.RoundTripMicros))
+        long now = Stopwatch.GetTimestamp(), bytes = BytesSent;
+        double seconds = _lastAdaptTicks == 0 ? 0 : Stopwatch.GetElapsedTime(_lastAdaptTicks, now).TotalSeconds;
+        int? sending = seconds > 0.2 ? (int)((bytes - _lastAdaptBytes) * 8 / seconds) : null;
+        (_lastAdaptTicks, _lastAdaptBytes) = (now, bytes);
+        if (_rate.OnReport(feedback.FractionLost / 256.0, feedback.RoundTripMicros, sending))
         {
             _encoder.SetBitrate(_rate.TargetBitrate);
             Volatile.Write(ref _targetBitrate, _rate.TargetBitrate);
+            _stream.TargetBitrate = _rate.TargetBitrate;
         }
     }
+
+    private long _lastAdaptTicks;
+    private long _lastAdaptBytes;
 }

@@ -13,6 +13,10 @@ internal sealed class LocalVideoStream(uint ssrc, int maxPacket, TimeProvider ti
     private long _fractionLost;
     private long _roundTripMicros;
     private long _reportsReceived;
+    private int _targetBitrate;
+    private double _budgetBytes;
+    private long _budgetTicks;
+    private long _budgetDenied;
 
     public uint Ssrc => Volatile.Read(ref _ssrc);
 
@@ -32,6 +36,36 @@ internal sealed class LocalVideoStream(uint ssrc, int maxPacket, TimeProvider ti
     /// <summary>What the latest receiver report about this stream said.</summary>
     public RemoteFeedback Feedback => new(
         Interlocked.Read(ref _roundTripMicros), Interlocked.Read(ref _fractionLost), 0, Interlocked.Read(ref _reportsReceived));
+
+    /// <summary>The bitrate the video is sent at now (the sender sets it): retransmissions get a quarter more.</summary>
+    public int TargetBitrate
+    {
+        get => Volatile.Read(ref _targetBitrate);
+        set => Volatile.Write(ref _targetBitrate, value);
+    }
+
+    /// <summary>Packets a NACK asked for that were not sent again: over the retransmission budget.</summary>
+    public long RetransmissionsDenied => Interlocked.Read(ref _budgetDenied);
+
+    /// <summary>
+    /// Whether <paramref name="bytes"/> more may be sent again now: retransmissions are held to a quarter of
+    /// the video's bitrate (50 ms of it at most at once), so that on a link already too slow they do not
+    /// take what the audio and the new frames need. Receive thread only.
+    /// </summary>
+    internal bool TryTakeRetransmissionBudget(int bytes, long now, long ticksPerSecond)
+    {
+        double rate = TargetBitrate / 8.0 / 4; // bytes per second
+        _budgetBytes = Math.Min(rate * 0.05, _budgetBytes + ((now - _budgetTicks) * rate / ticksPerSecond));
+        _budgetTicks = now;
+        if (_budgetBytes < bytes)
+        {
+            Interlocked.Increment(ref _budgetDenied);
+            return false;
+        }
+
+        _budgetBytes -= bytes;
+        return true;
+    }
 
     internal void ChangeSsrc(uint ssrc)
     {

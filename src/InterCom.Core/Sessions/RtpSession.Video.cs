@@ -56,10 +56,12 @@ internal sealed partial class RtpSession
             video.OnNack();
         }
 
+        long now = _time.GetTimestamp();
+        TimeSpan spacing = TimeSpan.FromMicroseconds(Math.Max(20_000, Interlocked.Read(ref _roundTripMicros)));
         foreach (ushort seq in lost[..count])
         {
-            int length = video.History.TryCopy(seq, _retransmission);
-            if (length == 0)
+            int length = video.History.TryCopy(seq, _retransmission, spacing);
+            if (length == 0 || !video.TryTakeRetransmissionBudget(length, now, _time.TimestampFrequency))
             {
                 continue;
             }

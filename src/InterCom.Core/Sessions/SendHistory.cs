@@ -15,6 +15,7 @@ internal sealed class SendHistory
     private readonly int[] _lengths = new int[Slots];
     private readonly long[] _sentTicks = new long[Slots];
     private readonly int[] _sequences = new int[Slots];
+    private readonly long[] _resentTicks = new long[Slots];
     private readonly Lock _gate = new();          // the sending thread stores, the receive thread looks up
     private readonly TimeProvider _time;
 
@@ -39,20 +40,28 @@ internal sealed class SendHistory
             _lengths[slot] = packet.Length;
             _sequences[slot] = seq;
             _sentTicks[slot] = _time.GetTimestamp();
+            _resentTicks[slot] = 0;
         }
     }
 
-    /// <summary>Copies packet <paramref name="seq"/> into <paramref name="destination"/>; 0 when it is gone or too old.</summary>
-    public int TryCopy(ushort seq, Span<byte> destination)
+    /// <summary>
+    /// Copies packet <paramref name="seq"/> into <paramref name="destination"/> to be sent again; 0 when it is
+    /// gone, too old, or was sent again less than <paramref name="spacing"/> ago (a NACK repeated before the
+    /// first answer could arrive).
+    /// </summary>
+    public int TryCopy(ushort seq, Span<byte> destination, TimeSpan spacing)
     {
         int slot = seq % Slots;
+        long now = _time.GetTimestamp();
         lock (_gate)
         {
-            if (_sequences[slot] != seq || _time.GetElapsedTime(_sentTicks[slot]) > MaxAge || destination.Length < _lengths[slot])
+            if (_sequences[slot] != seq || _time.GetElapsedTime(_sentTicks[slot], now) > MaxAge || destination.Length < _lengths[slot]
+                || (_resentTicks[slot] != 0 && _time.GetElapsedTime(_resentTicks[slot], now) < spacing))
             {
                 return 0;
             }
 
+            _resentTicks[slot] = now;
             _packets[slot].AsSpan(0, _lengths[slot]).CopyTo(destination);
             return _lengths[slot];
         }

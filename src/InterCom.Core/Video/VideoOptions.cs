@@ -12,8 +12,8 @@ public sealed record VideoOptions
     /// <summary>The highest bitrate the video is sent at, bits per second (the rate control lowers it on congestion); default 1 000 000.</summary>
     public int Bitrate { get; init; } = DefaultBitrate;
 
-    /// <summary>The lowest bitrate the rate control goes down to; default 100 000 b/s.</summary>
-    public int MinBitrate { get; init; } = 100_000;
+    /// <summary>The lowest bitrate the rate control goes down to (the encoder then skips frames); default 50 000 b/s.</summary>
+    public int MinBitrate { get; init; } = 50_000;
 
     /// <summary>A keyframe at least this often, besides those the receivers ask for; default 5 s.</summary>
     public TimeSpan KeyframeInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -5,7 +5,8 @@ namespace InterCom.Core.Video;
 
 /// <summary>
 /// VP8 through libvpx, set for a call: realtime deadline, CBR, no lag, error-resilient, one token
-/// partition, a keyframe on request and at least every <see cref="KeyframeInterval"/>. One thread.
+/// partition, a keyframe on request and at least every <see cref="KeyframeInterval"/>; a frame the bitrate
+/// cannot carry is dropped by the encoder (<see cref="Encode"/> then gives nothing). One thread.
 /// </summary>
 internal sealed unsafe class Vp8Encoder : IDisposable
 {
@@ -40,7 +41,7 @@ internal sealed unsafe class Vp8Encoder : IDisposable
             VpxLibrary.Write(_config, Vpx.CfgTimebaseDen, VideoFormat.ClockRate);
             VpxLibrary.Write(_config, Vpx.CfgErrorResilient, Vpx.ErrorResilientDefault);
             VpxLibrary.Write(_config, Vpx.CfgLagInFrames, 0);
-            VpxLibrary.Write(_config, Vpx.CfgDropFrameThreshold, 0);  // every frame is sent: the receiver counts frame numbers
+            VpxLibrary.Write(_config, Vpx.CfgDropFrameThreshold, 30); // a frame the rate cannot carry is skipped (buffer under 30 %), not sent late
             VpxLibrary.Write(_config, Vpx.CfgResizeAllowed, 0);
             VpxLibrary.Write(_config, Vpx.CfgEndUsage, Vpx.EndUsageCbr);
             VpxLibrary.Write(_config, Vpx.CfgMinQuantizer, 2);
