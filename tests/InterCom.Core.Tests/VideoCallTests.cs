@@ -64,6 +64,50 @@ public sealed class VideoCallTests
         }
     }
     [Fact]
+    public async Task In_a_mesh_each_end_writes_a_file_per_peer_with_its_frames_in_order()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-video-mesh-").FullName;
+        VoiceSession[] ends = [new(Options()), new(Options()), new(Options())];
+        var sinks = new Y4mFileSink[3];
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                foreach (VoiceSession other in ends.Where(e => e != ends[i]))
+                {
+                    ends[i].AddPeer(other.LocalEndPoint);
+                }
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                sinks[i] = new Y4mFileSink(Path.Combine(dir, $"end{i}.y4m"));
+                ends[i].Start(new ToneSource(440 + (110 * i), ends[i].Format), null, new TestPatternSource(VideoFormat.Default), sinks[i]);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            foreach (VoiceSession end in ends)
+            {
+                await end.DisposeAsync();
+            }
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal([Path.Combine(dir, $"end{i}.y4m"), Path.Combine(dir, $"end{i}-2.y4m")], sinks[i].Files);
+            foreach (string file in sinks[i].Files)
+            {
+                uint[] numbers = Y4m.FrameNumbers(file);
+                Assert.True(numbers.Length >= 50, $"{file}: {numbers.Length} frames");
+                Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.Second > p.First), $"{file}: out of order");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Lost_packets_are_asked_for_again_and_their_frames_decode()
     {
         // 10 % seeded loss each way: NACKs cross the relay too, and some are lost as well.

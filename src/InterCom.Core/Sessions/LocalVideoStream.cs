@@ -49,13 +49,14 @@ internal sealed class LocalVideoStream(uint ssrc, int maxPacket, TimeProvider ti
 
     /// <summary>
     /// Whether <paramref name="bytes"/> more may be sent again now: retransmissions are held to a quarter of
-    /// the video's bitrate (50 ms of it at most at once), so that on a link already too slow they do not
-    /// take what the audio and the new frames need. Receive thread only.
+    /// the video's bitrate (with a burst of 200 ms of that, and never less than a few whole packets), so that
+    /// on a link already too slow they do not take what the audio and the new frames need. Receive thread only.
     /// </summary>
     internal bool TryTakeRetransmissionBudget(int bytes, long now, long ticksPerSecond)
     {
         double rate = TargetBitrate / 8.0 / 4; // bytes per second
-        _budgetBytes = Math.Min(rate * 0.05, _budgetBytes + ((now - _budgetTicks) * rate / ticksPerSecond));
+        double burst = Math.Max(rate * 0.2, 4.0 * RtpSession.MaxVideoPacket);
+        _budgetBytes = Math.Min(burst, _budgetTicks == 0 ? burst : _budgetBytes + ((now - _budgetTicks) * rate / ticksPerSecond));
         _budgetTicks = now;
         if (_budgetBytes < bytes)
         {

@@ -11,8 +11,8 @@ namespace InterCom.Core.Video;
 public sealed class Y4mFileSink : IVideoSink
 {
     private readonly Dictionary<uint, Writer> _writers = [];
+    private readonly List<string> _files = [];
     private readonly int _framesPerSecond;
-    private int _files;
 
     /// <summary>Writes to <paramref name="path"/> (created or overwritten) and files beside it.</summary>
     /// <param name="path">The first sender's file.</param>
@@ -39,7 +39,7 @@ public sealed class Y4mFileSink : IVideoSink
         {
             lock (_writers)
             {
-                return [.. _writers.Values.OrderBy(w => w.Index).Select(w => w.Path)];
+                return [.. _files];
             }
         }
     }
@@ -70,9 +70,10 @@ public sealed class Y4mFileSink : IVideoSink
         {
             if (!_writers.TryGetValue(frame.Ssrc, out Writer? writer))
             {
-                int index = ++_files;
-                writer = new Writer(PathFor(Path, index), index, frame.Width, frame.Height, _framesPerSecond);
+                int index = _files.Count + 1;
+                writer = new Writer(PathFor(Path, index), frame.Width, frame.Height, _framesPerSecond);
                 _writers[frame.Ssrc] = writer;
+                _files.Add(writer.Path);
             }
 
             writer.Write(frame);
@@ -113,10 +114,9 @@ public sealed class Y4mFileSink : IVideoSink
         private readonly byte[] _record;
         private readonly VideoFrame _scaled;
 
-        public Writer(string path, int index, int width, int height, int framesPerSecond)
+        public Writer(string path, int width, int height, int framesPerSecond)
         {
             Path = path;
-            Index = index;
             _scaled = new VideoFrame(width, height);
             _record = new byte[s_marker.Length + _scaled.Length];
             s_marker.CopyTo(_record, 0);
@@ -125,8 +125,6 @@ public sealed class Y4mFileSink : IVideoSink
         }
 
         public string Path { get; }
-
-        public int Index { get; }
 
         public void Write(VideoFrame frame)
         {
