@@ -204,6 +204,60 @@ public sealed class VideoPayloadTests
         var frame = new VideoFrame(16, 16);
         Assert.False(decoder.Decode(new byte[] { 0x9C, 0x01, 0x2A, 0xFF, 0xFF, 0x00 }, frame));
         Assert.False(decoder.Decode(Frame(300, key: false), frame));
+        byte[] huge = new byte[64];
+        (huge[0], huge[3], huge[4], huge[5]) = (0x10, 0x9d, 0x01, 0x2a);  // a keyframe's tag and start code
+        (huge[6], huge[7], huge[8], huge[9]) = (0x80, 0x3E, 0x80, 0x3E);  // 16000 × 16000
+        Assert.False(decoder.Decode(huge, frame));
+        Assert.Equal((16, 16), (frame.Width, frame.Height)); // nothing was made of it
+    }
+
+    [Fact]
+    public void Made_up_packets_never_throw_in_assembly_or_decoding_and_are_all_accounted_for()
+    {
+        var random = new Random(11);
+        VideoFrameBuffer buffer = Buffer();
+        using var decoder = new Vp8Decoder();
+        var picture = new VideoFrame(16, 16);
+        byte[] data = new byte[16];
+        int malformed = 0, taken = 0, decoded = 0;
+        long now = TimeProvider.System.GetTimestamp();
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] payload = new byte[random.Next(0, 1200)];
+            random.NextBytes(payload);
+            if (payload.Length > 0 && random.Next(4) == 0)
+            {
+                payload[0] = (byte)(0x90 | (payload[0] & 0x07)); // a frame start now and then
+            }
+
+            if (payload.Length > 10 && random.Next(8) == 0)
+            {
+                payload[1] = 0x00; // no PictureID: the VP8 data starts at byte 2, here a keyframe tag with a huge size
+                payload[2] = 0x10;
+                (payload[5], payload[6], payload[7]) = (0x9d, 0x01, 0x2a);
+            }
+
+            var header = new RtpHeader(97, (ushort)(i + random.Next(-3, 4)), (uint)(i / 4 * 3000), 42, random.Next(3) == 0);
+            if (!buffer.Insert(header, payload, 0))
+            {
+                malformed++;
+            }
+
+            now += TimeProvider.System.TimestampFrequency / 100; // 10 ms a packet: stuck frames are given up
+            while (buffer.TryTake(ref data, now, TimeSpan.FromMilliseconds(60)) is { } frame)
+            {
+                taken++;
+                if (!frame.Incomplete && decoder.Decode(data.AsSpan(0, frame.Length), picture))
+                {
+                    decoded++;
+                    Assert.InRange(picture.Width, 1, Vp8Decoder.MaxSide);
+                }
+            }
+        }
+
+        Assert.True(malformed > 0, "some made-up payloads carry no descriptor");
+        Assert.True(taken > 100, $"{taken} frames taken");
+        Assert.True(decoded < taken, $"{decoded} of {taken} random frames decoded");
     }
 
     private static byte[] Copy(byte[] packet) => [.. packet];

@@ -15,6 +15,20 @@ internal static partial class Interop
         /// <summary>Environment variable naming a PortAudio library file to load instead of the system's.</summary>
         internal const string PortAudioPathVariable = "INTERCOM_PORTAUDIO_LIBRARY";
 
+        /// <summary>
+        /// Throws <see cref="PlatformNotSupportedException"/> naming <paramref name="package"/> unless
+        /// <paramref name="library"/> loads: what <paramref name="purpose"/> needs is missing.
+        /// </summary>
+        internal static void EnsureLoadable(string library, string package, string name, string purpose)
+        {
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(library, typeof(Libraries).Assembly, null, out IntPtr handle))
+            {
+                throw new PlatformNotSupportedException($"{name} is not installed ({library} cannot be loaded): {purpose} needs it. On Debian/Ubuntu: 'sudo apt-get install {package}'.");
+            }
+
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        }
+
         /// <summary>What to tell a user whose machine lacks PortAudio.</summary>
         internal const string PortAudioInstallHint =
             "PortAudio is not installed. On Debian/Ubuntu: 'sudo apt-get install libportaudio2'; " +

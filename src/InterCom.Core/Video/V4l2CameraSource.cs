@@ -29,12 +29,7 @@ public sealed unsafe class V4l2CameraSource : IVideoSource
         ArgumentException.ThrowIfNullOrEmpty(device);
         format.Validate(nameof(format));
         Device = device;
-        if (!NativeLibrary.TryLoad(V4l2.Library, typeof(V4l2CameraSource).Assembly, null, out IntPtr library))
-        {
-            throw new PlatformNotSupportedException($"libv4l2 is not installed ({V4l2.Library} cannot be loaded): camera capture needs it. On Debian/Ubuntu: 'sudo apt-get install {V4l2.Package}'.");
-        }
-
-        NativeLibrary.Free(library);
+        Interop.Interop.Libraries.EnsureLoadable(V4l2.Library, V4l2.Package, "libv4l2", "camera capture");
         if (!File.Exists(device))
         {
             throw new FileNotFoundException($"There is no camera at {device} (no such device). 'ls /dev/video*' lists the cameras.", device);
@@ -233,18 +228,10 @@ public sealed unsafe class V4l2CameraSource : IVideoSource
             return; // a short frame (the driver's): the last picture stays
         }
 
-        CopyPlane(data, lumaStride, destination.Y, destination.Width, destination.Height);
+        VideoScaler.CopyRows(data, lumaStride, destination.Y, destination.Width, destination.Height);
         byte* u = data + (lumaStride * Format.Height);
-        CopyPlane(u, chromaStride, destination.U, destination.ChromaWidth, destination.ChromaHeight);
-        CopyPlane(u + (chromaStride * (Format.Height / 2)), chromaStride, destination.V, destination.ChromaWidth, destination.ChromaHeight);
-    }
-
-    private static void CopyPlane(byte* source, int stride, Span<byte> destination, int width, int height)
-    {
-        for (int row = 0; row < height; row++)
-        {
-            new ReadOnlySpan<byte>(source + ((long)row * stride), width).CopyTo(destination.Slice(row * width, width));
-        }
+        VideoScaler.CopyRows(u, chromaStride, destination.U, destination.ChromaWidth, destination.ChromaHeight);
+        VideoScaler.CopyRows(u + (chromaStride * (Format.Height / 2)), chromaStride, destination.V, destination.ChromaWidth, destination.ChromaHeight);
     }
 
     /// <summary>The driver's capture time when it is on the monotonic clock (Stopwatch's on Linux), else now.</summary>

@@ -1,7 +1,7 @@
 namespace InterCom.Core.Video;
 
-/// <summary>Nearest-neighbour scaling of I420 frames (a sink's tile or a file of another size); cheap and allocation-free.</summary>
-internal static class VideoScaler
+/// <summary>Copying and nearest-neighbour scaling of I420 planes (a decoder's or camera's rows, a file of another size); cheap and allocation-free.</summary>
+internal static unsafe class VideoScaler
 {
     /// <summary>Scales <paramref name="source"/> into <paramref name="destination"/>'s size; the timing fields are copied.</summary>
     public static void Scale(VideoFrame source, VideoFrame destination)
@@ -31,6 +31,15 @@ internal static class VideoScaler
             {
                 to[x] = from[(int)((long)x * sourceWidth / width)];
             }
+        }
+    }
+
+    /// <summary>Copies <paramref name="height"/> rows of <paramref name="width"/> bytes, <paramref name="stride"/> apart in native memory, into a packed plane.</summary>
+    public static void CopyRows(byte* source, int stride, Span<byte> destination, int width, int height)
+    {
+        for (int row = 0; row < height; row++)
+        {
+            new ReadOnlySpan<byte>(source + ((long)row * stride), width).CopyTo(destination.Slice(row * width, width));
         }
     }
 }

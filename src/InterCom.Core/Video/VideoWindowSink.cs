@@ -27,12 +27,7 @@ public sealed unsafe class VideoWindowSink : IVideoSink
     {
         ArgumentNullException.ThrowIfNull(title);
         _title = title;
-        if (!NativeLibrary.TryLoad(Sdl.Library, typeof(VideoWindowSink).Assembly, null, out IntPtr handle))
-        {
-            throw new PlatformNotSupportedException($"SDL2 is not installed ({Sdl.Library} cannot be loaded): the video window needs it. On Debian/Ubuntu: 'sudo apt-get install {Sdl.Package}'.");
-        }
-
-        NativeLibrary.Free(handle);
+        Interop.Interop.Libraries.EnsureLoadable(Sdl.Library, Sdl.Package, "SDL2", "the video window");
         Sdl.Version version;
         Sdl.GetVersion(&version);
         if (version.Major != Sdl.SupportedMajor)

@@ -30,6 +30,11 @@ internal sealed unsafe class Vp8Decoder : IDisposable
     public bool Decode(ReadOnlySpan<byte> frame, VideoFrame destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (DeclaresOversizedPicture(frame))
+        {
+            return false; // a peer's keyframe may not make the decoder allocate gigabytes
+        }
+
         fixed (byte* data = frame)
         {
             if (Vpx.Decode(_context, data, (uint)frame.Length, null, 0) != 0)
@@ -55,11 +60,19 @@ internal sealed unsafe class Vp8Decoder : IDisposable
         destination.Resize(width, height);
         byte** planes = (byte**)(image + Vpx.ImgPlanes);
         int* strides = (int*)(image + Vpx.ImgStrides);
-        CopyPlane(planes[0], strides[0], destination.Y, width, height);
-        CopyPlane(planes[1], strides[1], destination.U, destination.ChromaWidth, destination.ChromaHeight);
-        CopyPlane(planes[2], strides[2], destination.V, destination.ChromaWidth, destination.ChromaHeight);
+        VideoScaler.CopyRows(planes[0], strides[0], destination.Y, width, height);
+        VideoScaler.CopyRows(planes[1], strides[1], destination.U, destination.ChromaWidth, destination.ChromaHeight);
+        VideoScaler.CopyRows(planes[2], strides[2], destination.V, destination.ChromaWidth, destination.ChromaHeight);
         return true;
     }
+
+    /// <summary>The largest picture side taken: 4096 (VP8 allows 16383).</summary>
+    public const int MaxSide = 4096;
+
+    /// <summary>Whether this is a keyframe (RFC 6386 section 9.1: P bit 0, start code 9d 01 2a) for a picture wider or taller than <see cref="MaxSide"/>.</summary>
+    private static bool DeclaresOversizedPicture(ReadOnlySpan<byte> frame)
+        => frame.Length >= 10 && (frame[0] & 1) == 0 && frame[3] == 0x9d && frame[4] == 0x01 && frame[5] == 0x2a
+            && (((frame[6] | (frame[7] << 8)) & 0x3FFF) > MaxSide || ((frame[8] | (frame[9] << 8)) & 0x3FFF) > MaxSide);
 
     public void Dispose()
     {
@@ -68,14 +81,6 @@ internal sealed unsafe class Vp8Decoder : IDisposable
             _disposed = true;
             _ = Vpx.Destroy(_context);
             NativeMemory.Free(_context);
-        }
-    }
-
-    private static void CopyPlane(byte* source, int stride, Span<byte> destination, int width, int height)
-    {
-        for (int row = 0; row < height; row++)
-        {
-            new ReadOnlySpan<byte>(source + ((long)row * stride), width).CopyTo(destination.Slice(row * width, width));
         }
     }
 }

@@ -41,12 +41,15 @@ internal static unsafe class VpxLibrary
 
     private static string? FindProblem()
     {
-        if (!NativeLibrary.TryLoad(Vpx.Library, typeof(VpxLibrary).Assembly, null, out IntPtr handle))
+        try
         {
-            return $"libvpx is not installed ({Vpx.Library} cannot be loaded): VP8 video needs it. On Debian/Ubuntu: 'sudo apt-get install {Vpx.Package}'.";
+            Interop.Interop.Libraries.EnsureLoadable(Vpx.Library, Vpx.Package, "libvpx", "VP8 video");
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            return e.Message;
         }
 
-        NativeLibrary.Free(handle);
         int version = Vpx.CodecVersion();
         int major = version >> 16, minor = (version >> 8) & 0xFF;
         if (major != Vpx.SupportedMajor || minor != Vpx.SupportedMinor)
