@@ -53,6 +53,11 @@ public sealed class ImpairedRelay : IDisposable
         try
         {
             _front.ReceiveBufferSize = _back.ReceiveBufferSize = 1 << 20; // bursts wait here, not in the kernel's drop counter
+            foreach (Socket socket in new[] { _front, _back }.Where(s => s.AddressFamily == AddressFamily.InterNetworkV6))
+            {
+                socket.DualMode = true; // [::] takes IPv4 too, as a call's socket does ('--listen PORT' with '--peer 127.0.0.1:PORT')
+            }
+
             _front.Bind(listen);
             _back.Bind(new IPEndPoint(forward.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
         }

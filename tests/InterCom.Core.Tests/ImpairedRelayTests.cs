@@ -43,6 +43,18 @@ public sealed class ImpairedRelayTests
     }
 
     [Fact]
+    public void A_relay_listening_on_every_address_takes_ipv4_datagrams_too()
+    {
+        using var receiver = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var relay = new ImpairedRelay(new IPEndPoint(IPAddress.IPv6Any, 0), (IPEndPoint)receiver.Client.LocalEndPoint!, new NetworkImpairment());
+        using var sender = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        sender.Send([1, 2, 3], new IPEndPoint(IPAddress.Loopback, relay.LocalEndPoint.Port));
+        receiver.Client.ReceiveTimeout = 5000;
+        IPEndPoint? from = null;
+        Assert.Equal([1, 2, 3], receiver.Receive(ref from));
+    }
+
+    [Fact]
     public void Losses_come_in_bursts_of_the_given_length()
     {
         (List<int> arrivals, RelayStatistics stats) = Pass(new NetworkImpairment { LossPercent = 6, BurstLength = 3, Seed = 3 });

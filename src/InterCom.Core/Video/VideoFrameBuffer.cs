@@ -57,9 +57,6 @@ internal sealed class VideoFrameBuffer : IMediaStream
     /// <summary>Frames given up incomplete.</summary>
     public long GivenUp => Interlocked.Read(ref _givenUp);
 
-    /// <summary>Set by the receive thread when a frame may have completed (a marker, or a packet that filled a gap).</summary>
-    public bool Pending { get; set; }
-
     public bool Insert(in RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
     {
         if (!Vp8Payload.TryRead(payload, out Vp8Descriptor descriptor))
@@ -107,7 +104,6 @@ internal sealed class VideoFrameBuffer : IMediaStream
             }
 
             _highest = Math.Max(_highest, seq);
-            Pending = true;
         }
 
         return true;
@@ -166,7 +162,6 @@ internal sealed class VideoFrameBuffer : IMediaStream
     {
         lock (_gate)
         {
-            Pending = false;
             if (_highest < 0)
             {
                 return null;
