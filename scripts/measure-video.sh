@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Video figures of docs/video.md, in one run on loopback: a one-to-one 640x360 at 30 fps video call
 # (each end sends the test pattern and writes what it receives to a Y4M file), then the same through
-# 'intercom relay --loss 5', and on loopback with --no-lip-sync (the video path's own delay). Prints, from each receiving end's --stats-json: glass-to-glass delay p50 and
+# 'intercom relay --loss 5', on loopback with --no-lip-sync (the video path's own delay), and through
+# 'intercom relay --delay 20 --jitter 20' with --no-lip-sync (the frame buffer's wait). Prints, from each receiving end's --stats-json: glass-to-glass delay p50 and
 # p95 (read from the stamps), decode time, frames sent/decoded/dropped, NACKs, retransmissions, freezes;
 # and CPU per endpoint (% of one core, from /proc, after start-up) next to GStreamer doing the same job at the same
 # time (per endpoint: videotestsrc ! vp8enc (realtime, CBR) ! rtpvp8pay ! udpsink, and udpsrc !
@@ -135,6 +136,13 @@ call $((base + 22)) $((base + 20)) lossy-a & a=$!
 call $((base + 21)) $((base + 20)) lossy-b & b=$!
 wait "$a" "$b"; kill "$r" 2>/dev/null || true
 
+# 4. Through the relay with 20 ms ± 20 ms of delay each way, without lip sync: the frame buffer's own wait.
+dotnet "$cli" relay --listen "127.0.0.1:$((base + 50))" --forward "127.0.0.1:$((base + 51))" --delay 20 --jitter 20 --seed 3 --duration $((seconds + 2)) --quiet 2>/dev/null & r=$!
+sleep 0.5
+call $((base + 52)) $((base + 50)) jitter-a --no-lip-sync & a=$!
+call $((base + 51)) $((base + 50)) jitter-b --no-lip-sync & b=$!
+wait "$a" "$b"; kill "$r" 2>/dev/null || true
+
 python3 - "$work" "$cpu" <<'PY'
 import json, sys
 work, cpu = sys.argv[1], [float(v) for v in sys.argv[2].split()]
@@ -144,7 +152,7 @@ def show(name):
           f"sent {v['framesSent']} decoded {v['framesDecoded']} dropped {v['framesDropped']}, NACKs {v['nacksSent']}, "
           f"retransmitted {v['packetsRetransmitted']}, recovered {v['packetsRecovered']}, keyframes asked {v['keyframesRequested']}, "
           f"freeze {v['freezeMs']} ms (longest {v['longestFreezeMs']} ms), A/V sync {v.get('avSyncMs')} ms, audio playout delay {d['peers'][0]['playoutDelayMs']} ms")
-for n in ("a", "b", "nosync-a", "nosync-b", "lossy-a", "lossy-b"):
+for n in ("a", "b", "nosync-a", "nosync-b", "lossy-a", "lossy-b", "jitter-a", "jitter-b"):
     show(n)
 print("GStreamer chain, glass to glass (stamped frames):", open(f"{work}/gst-glass.txt").read().strip())
 print(f"CPU per endpoint, % of one core from 2.5 s in to the end, both pairs at once: intercom {cpu[2]} %, {cpu[3]} %; GStreamer (send + receive process) {cpu[0]} %, {cpu[1]} %")

@@ -226,10 +226,15 @@ public sealed class RtpSessionTests : IAsyncDisposable
         _rig.Receiver.SetPeerMuted(peer, true);
     }
 
-    private static RtcpPacket Single(byte[] datagram)
+    /// <summary>A report's one SR or RR, after which comes only the SDES with our CNAME.</summary>
+    private RtcpPacket Single(byte[] datagram)
     {
         var reader = new RtcpCompoundReader(datagram);
         Assert.True(reader.TryReadNext(out RtcpPacket packet));
+        Assert.True(reader.TryReadNext(out RtcpPacket description));
+        Assert.Equal((RtcpPacketType.SourceDescription, 1, Session.Ssrc), (description.Type, description.Count, description.Ssrc));
+        Assert.Equal(1, description.Body[4]); // a CNAME item
+        Assert.StartsWith("intercom-", System.Text.Encoding.UTF8.GetString(description.Body.Slice(6, description.Body[5])), StringComparison.Ordinal);
         Assert.False(reader.TryReadNext(out _));
         return packet;
     }

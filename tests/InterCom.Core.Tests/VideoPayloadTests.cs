@@ -143,6 +143,28 @@ public sealed class VideoPayloadTests
     }
 
     [Fact]
+    public void One_cname_names_both_of_a_senders_streams()
+    {
+        byte[] rtcp = new byte[128];
+        int length = RtcpWriter.WriteSourceDescription(rtcp, [7, 9], "intercom-0123456789abcdef");
+        Assert.Equal(0, length % 4);
+        var reader = new RtcpCompoundReader(rtcp.AsSpan(0, length));
+        Assert.True(reader.TryReadNext(out RtcpPacket packet));
+        Assert.Equal((RtcpPacketType.SourceDescription, 2), (packet.Type, packet.Count));
+        int chunk = packet.Body.Length / 2;
+        for (int i = 0; i < 2; i++)
+        {
+            ReadOnlySpan<byte> c = packet.Body.Slice(i * chunk, chunk);
+            Assert.Equal(i == 0 ? 7u : 9u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(c));
+            Assert.Equal(1, c[4]);
+            Assert.Equal("intercom-0123456789abcdef", System.Text.Encoding.UTF8.GetString(c.Slice(6, c[5])));
+            Assert.Equal(0, c[6 + c[5]]); // the item list ends
+        }
+
+        Assert.False(reader.TryReadNext(out _));
+    }
+
+    [Fact]
     public void A_packet_sent_again_after_the_sequence_wrapped_keeps_its_srtp_index()
     {
         SrtpMasterKey key = SrtpMasterKey.Generate();

@@ -68,6 +68,38 @@ public static class RtcpWriter
         return length;
     }
 
+    /// <summary>
+    /// Writes a source description (RFC 3550 section 6.5) giving each of <paramref name="ssrcs"/> the same
+    /// CNAME, which ties a sender's streams together; returns its length in bytes.
+    /// </summary>
+    /// <param name="destination">Room for 4 + per source 4 + the CNAME + 2, padded to 32 bits.</param>
+    /// <param name="ssrcs">Up to 31 sources of one sender.</param>
+    /// <param name="cname">The canonical name: at most 255 UTF-8 bytes.</param>
+    public static int WriteSourceDescription(Span<byte> destination, ReadOnlySpan<uint> ssrcs, string cname)
+    {
+        ArgumentNullException.ThrowIfNull(cname);
+        int nameBytes = Encoding.UTF8.GetByteCount(cname);
+        if (nameBytes > 255)
+        {
+            throw new ArgumentException("A CNAME is at most 255 UTF-8 bytes.", nameof(cname));
+        }
+
+        int chunk = (4 + 2 + nameBytes + 1 + 3) & ~3; // SSRC, CNAME item, at least one null octet ending the list
+        int length = 4 + (ssrcs.Length * chunk);
+        WriteHeader(destination, RtcpPacketType.SourceDescription, ssrcs.Length, length);
+        for (int i = 0; i < ssrcs.Length; i++)
+        {
+            Span<byte> c = destination.Slice(4 + (i * chunk), chunk);
+            c.Clear();
+            BinaryPrimitives.WriteUInt32BigEndian(c, ssrcs[i]);
+            c[4] = 1; // CNAME
+            c[5] = (byte)nameBytes;
+            Encoding.UTF8.GetBytes(cname, c[6..]);
+        }
+
+        return length;
+    }
+
     /// <summary>Feedback message type of a generic NACK (RFC 4585 section 6.2.1).</summary>
     public const int GenericNack = 1;
 

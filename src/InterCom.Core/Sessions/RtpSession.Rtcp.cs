@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using InterCom.Core.Audio;
 using InterCom.Core.Rtp;
 
@@ -7,10 +8,12 @@ namespace InterCom.Core.Sessions;
 internal sealed partial class RtpSession
 {
     private readonly RtcpReportBlock[] _blocks = new RtcpReportBlock[MaxReportBlocks]; // timer thread
-    private readonly byte[] _report = new byte[(2 * (8 + 20)) + (MaxReportBlocks * RtcpReportBlock.Size)]; // our audio's SR with the blocks, our video's SR
+    private readonly byte[] _report = new byte[(2 * (8 + 20)) + (MaxReportBlocks * RtcpReportBlock.Size) + 4 + (2 * 36)]; // our audio's SR with the blocks, our video's SR, the CNAME of both
     private readonly byte[] _bye = new byte[64];
     private readonly Lock _byeGate = new();
     private readonly uint _reportSsrc = NewSsrc(0); // a receive-only session's own: the sending worker's SRTCP index for its SSRC lives in another process
+    private readonly string _cname = $"intercom-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}"; // no host or user name on the wire
+    private readonly uint[] _sdesSources = new uint[2];
     private long _nextReport;
     private long _ssrcChangesSeen;
     private long _roundTripMicros;
@@ -83,9 +86,18 @@ internal sealed partial class RtpSession
             length = 0;
         }
 
-        if (_video is { } video && video.Sent.Packets > 0)
+        bool video = _video is not null && _video.Sent.Packets > 0;
+        if (video)
         {
-            length += RtcpWriter.WriteSenderReport(_report.AsSpan(length), video.Ssrc, video.Sent.SenderInfo(now, _time.TimestampFrequency, InterCom.Core.Video.VideoFormat.ClockRate, ntp), []);
+            length += RtcpWriter.WriteSenderReport(_report.AsSpan(length), _video!.Ssrc, _video.Sent.SenderInfo(now, _time.TimestampFrequency, InterCom.Core.Video.VideoFormat.ClockRate, ntp), []);
+        }
+
+        if (length > 0 && _options.SendsMedia)
+        {
+            // One CNAME for our streams (RFC 3550 section 6.5.1): a peer ties our audio and video together by it.
+            _sdesSources[0] = Ssrc;
+            _sdesSources[1] = video ? _video!.Ssrc : 0;
+            length += RtcpWriter.WriteSourceDescription(_report.AsSpan(length), _sdesSources.AsSpan(0, video ? 2 : 1), _cname);
         }
 
         if (length > 0) // nothing sent, nothing heard: nothing to report

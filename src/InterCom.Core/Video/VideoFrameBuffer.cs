@@ -7,7 +7,8 @@ namespace InterCom.Core.Video;
 /// <summary>
 /// One remote video stream's packets until they make frames: slots by extended sequence number (fed by the
 /// session's receive thread), the sequence numbers missing (for NACKs), and the assembly of the next frame
-/// in order once all its packets, from the one that starts it to the one with the marker, are here. A frame
+/// in order once all its packets, from the one that starts it to the one with the marker, are here; a
+/// complete frame is taken when it is due (an adaptive wait that evens out jitter, and lip sync). A frame
 /// that stays incomplete past a deadline while later packets arrive is given up (the decoder then waits for
 /// a keyframe). The render thread takes frames; both sides hold <see cref="_gate"/> briefly.
 /// </summary>
@@ -17,6 +18,11 @@ internal sealed class VideoFrameBuffer : IMediaStream
     private const int MaxNackTries = 3;
     private static readonly TimeSpan MissingLifetime = TimeSpan.FromMilliseconds(600);
     private static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1); // lip sync never holds a frame longer
+    private const int LatenessBins = 200;            // 1 ms each: a frame later than 200 ms counts as 199
+    private const int LatenessWeight = 1600;          // one frame at 30 fps, in the histogram's 48 kHz units
+    private readonly Jitter.ForgettingHistogram _lateness = new(LatenessBins, TimeSpan.FromSeconds(10));
+    private long _measuredStart = -1;
+    private int _measuredFrames;
     private readonly Lock _gate = new();
     private readonly long[] _seq = new long[Slots];
     private readonly byte[][] _data = new byte[Slots][];
@@ -152,11 +158,11 @@ internal sealed class VideoFrameBuffer : IMediaStream
     private readonly List<(long, (long, long, int))> _pendingUpdate = [];
 
     /// <summary>
-    /// Takes the next frame in order into <paramref name="frame"/>, when it is complete and due: when
-    /// <paramref name="playoutDelay"/> (seconds from its capture, by the sender's clock, as
-    /// <see cref="ReceptionStatistics.TransitSeconds"/> counts them) has passed, if given and the sender's
-    /// clock is known. Gives a frame up when it has been incomplete for <paramref name="patience"/> with
-    /// later packets here. <see langword="null"/>: nothing to take now.
+    /// Takes the next frame in order into <paramref name="frame"/>, when it is complete and due (see
+    /// <see cref="IsDue"/>; <paramref name="playoutDelay"/>: the same sender's audio delay, seconds from
+    /// capture as <see cref="ReceptionStatistics.TransitSeconds"/> counts them, for lip sync). Gives a frame
+    /// up when it has been incomplete for <paramref name="patience"/> with later packets here.
+    /// <see langword="null"/>: nothing to take now.
     /// </summary>
     public AssembledFrame? TryTake(ref byte[] frame, long now, TimeSpan patience, double? playoutDelay = null)
     {
@@ -179,11 +185,9 @@ internal sealed class VideoFrameBuffer : IMediaStream
 
             if (TryAssemble(_next, ref frame, out AssembledFrame assembled))
             {
-                if (playoutDelay is { } delay && Reception.TransitSeconds is { } transit
-                    && Reception.SenderTimeOf(assembled.Timestamp, VideoFormat.ClockRate) is { } captured
-                    && Rtp.NtpTime.NowSeconds() - captured < transit + Math.Clamp(delay - transit, 0, MaxHold.TotalSeconds))
+                if (!IsDue(assembled, start: _next, playoutDelay))
                 {
-                    return null; // complete, not due: the audio it goes with plays later (both ages hold the clocks' offset)
+                    return null;
                 }
 
                 _next = assembled.LastSequence + 1;
@@ -209,6 +213,32 @@ internal sealed class VideoFrameBuffer : IMediaStream
             _next = later ?? _highest + 1;
             return new AssembledFrame(0, false, 0, 0, _next - 1, Incomplete: true);
         }
+    }
+
+    /// <summary>
+    /// Whether a complete frame is due: when the lateness of most recent frames (the 95th percentile of how
+    /// long after the fastest a frame completes) has passed since its capture, so that frames come out at an
+    /// even pace through jitter; and, with <paramref name="playoutDelay"/>, not before the audio captured
+    /// with it plays (both ages hold the clocks' offset). Without a sender report yet, every frame is due.
+    /// </summary>
+    private bool IsDue(in AssembledFrame frame, long start, double? playoutDelay)
+    {
+        if (Reception.TransitSeconds is not { } transit || Reception.SenderTimeOf(frame.Timestamp, VideoFormat.ClockRate) is not { } captured)
+        {
+            return true;
+        }
+
+        double age = Rtp.NtpTime.NowSeconds() - captured;
+        if (start != _measuredStart)
+        {
+            _measuredStart = start; // each frame's lateness once, when it first completes
+            _lateness.Add(Math.Clamp((int)((age - transit) * 1000), 0, LatenessBins - 1), LatenessWeight);
+            _measuredFrames++;
+        }
+
+        double allowance = _measuredFrames < 30 ? 0 : (_lateness.LowerQuantile(0.95) + 1) / 1000.0;
+        double hold = Math.Max(allowance, playoutDelay is { } delay ? Math.Clamp(delay - transit, 0, MaxHold.TotalSeconds) : 0);
+        return age >= transit + hold;
     }
 
     private bool HasLaterMarker()
