@@ -25,12 +25,12 @@ public sealed class CliTests
         Assert.Equal(0, await a.WaitAsync(Timeout));
         Assert.Equal(0, await b.WaitAsync(Timeout));
 
-        // Each side hears the other's tone, not its own, with no gap once it started.
-        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "a.wav")), expected: 660, own: 440, a.StandardError);
-        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "b.wav")), expected: 440, own: 660, b.StandardError);
-
         using JsonDocument statsA = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "a.json")));
         using JsonDocument statsB = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "b.json")));
+
+        // Each side hears the other's tone, not its own, with no gap once it started but where it concealed a stall.
+        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "a.wav")), expected: 660, own: 440, a.StandardError, concealedFrames: Concealed(statsA));
+        EndToEndTests.AssertHears(SignalAnalysis.ReadWavMono(Path.Combine(dir, "b.wav")), expected: 440, own: 660, b.StandardError, concealedFrames: Concealed(statsB));
         foreach ((JsonDocument receiver, JsonDocument sender, int senderPort) in new[] { (statsA, statsB, portB), (statsB, statsA, portA) })
         {
             JsonElement root = receiver.RootElement;
@@ -351,6 +351,8 @@ public sealed class CliTests
         uint[] numbers = FrameStamp.ReadFrameNumbers(y4m);
         Assert.True(numbers.Length >= 50 && numbers.Zip(numbers.Skip(1)).All(p => p.Second > p.First), $"{numbers.Length} frames");
     }
+
+    private static long Concealed(JsonDocument stats) => stats.RootElement.GetProperty("peers").EnumerateArray().Sum(p => p.GetProperty("framesConcealed").GetInt64());
 
     private static async Task WaitForAsync(Func<bool> condition, IntercomProcess process)
     {
