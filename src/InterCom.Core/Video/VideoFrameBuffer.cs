@@ -21,7 +21,6 @@ internal sealed class VideoFrameBuffer : IMediaStream
     private const int LatenessBins = 200;            // 1 ms each: a frame later than 200 ms counts as 199
     private const int LatenessWeight = 1600;          // one frame at 30 fps, in the histogram's 48 kHz units
     private readonly Jitter.ForgettingHistogram _lateness = new(LatenessBins, TimeSpan.FromSeconds(10));
-    private long _measuredStart = -1;
     private int _measuredFrames;
     private readonly Lock _gate = new();
     private readonly long[] _seq = new long[Slots];
@@ -97,7 +96,8 @@ internal sealed class VideoFrameBuffer : IMediaStream
             _key[slot] = descriptor.IsKeyframe;
             _pictureId[slot] = descriptor.PictureId;
             long now = _time.GetTimestamp();
-            if (_missing.Remove(seq))
+            bool retransmitted = _missing.Remove(seq);
+            if (retransmitted)
             {
                 _recovered++;
             }
@@ -110,9 +110,28 @@ internal sealed class VideoFrameBuffer : IMediaStream
             }
 
             _highest = Math.Max(_highest, seq);
+            if (header.Marker && !retransmitted)
+            {
+                MeasureLateness(header.Timestamp);
+            }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A frame's last packet arrived: how long after the fastest frames' (its age less the stream's lowest
+    /// transit) goes into the lateness histogram. Taken at arrival, not when the frame is taken, so that a
+    /// frame held for lip sync does not count its hold as lateness; a retransmitted packet does not set the pace.
+    /// </summary>
+    private void MeasureLateness(uint timestamp)
+    {
+        if (Reception.TransitSeconds is { } transit && Reception.SenderTimeOf(timestamp, VideoFormat.ClockRate) is { } captured)
+        {
+            double late = Rtp.NtpTime.NowSeconds() - captured - transit;
+            _lateness.Add(Math.Clamp((int)(late * 1000), 0, LatenessBins - 1), LatenessWeight);
+            _measuredFrames++;
+        }
     }
 
     /// <summary>The missing sequence numbers due a (first or repeated) NACK at <paramref name="now"/>; each is asked for at most three times, <paramref name="retry"/> apart.</summary>
@@ -185,7 +204,7 @@ internal sealed class VideoFrameBuffer : IMediaStream
 
             if (TryAssemble(_next, ref frame, out AssembledFrame assembled))
             {
-                if (!IsDue(assembled, start: _next, playoutDelay))
+                if (!IsDue(assembled, playoutDelay))
                 {
                     return null;
                 }
@@ -217,11 +236,11 @@ internal sealed class VideoFrameBuffer : IMediaStream
 
     /// <summary>
     /// Whether a complete frame is due: when the lateness of most recent frames (the 95th percentile of how
-    /// long after the fastest a frame completes) has passed since its capture, so that frames come out at an
+    /// long after the fastest a frame's last packet arrives, see <see cref="MeasureLateness"/>) has passed since its capture, so that frames come out at an
     /// even pace through jitter; and, with <paramref name="playoutDelay"/>, not before the audio captured
     /// with it plays (both ages hold the clocks' offset). Without a sender report yet, every frame is due.
     /// </summary>
-    private bool IsDue(in AssembledFrame frame, long start, double? playoutDelay)
+    private bool IsDue(in AssembledFrame frame, double? playoutDelay)
     {
         if (Reception.TransitSeconds is not { } transit || Reception.SenderTimeOf(frame.Timestamp, VideoFormat.ClockRate) is not { } captured)
         {
@@ -229,13 +248,6 @@ internal sealed class VideoFrameBuffer : IMediaStream
         }
 
         double age = Rtp.NtpTime.NowSeconds() - captured;
-        if (start != _measuredStart)
-        {
-            _measuredStart = start; // each frame's lateness once, when it first completes
-            _lateness.Add(Math.Clamp((int)((age - transit) * 1000), 0, LatenessBins - 1), LatenessWeight);
-            _measuredFrames++;
-        }
-
         double allowance = _measuredFrames < 30 ? 0 : (_lateness.LowerQuantile(0.95) + 1) / 1000.0;
         double hold = Math.Max(allowance, playoutDelay is { } delay ? Math.Clamp(delay - transit, 0, MaxHold.TotalSeconds) : 0);
         return age >= transit + hold;
