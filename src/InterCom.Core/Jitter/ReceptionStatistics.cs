@@ -105,12 +105,7 @@ internal sealed class ReceptionStatistics
     {
         lock (_gate)
         {
-            if (_senderClock is not { } clock)
-            {
-                return null;
-            }
-
-            return Rtp.NtpTime.Seconds(clock.Ntp) + (unchecked((int)(timestamp - clock.Rtp)) / (double)clockRate);
+            return _senderClock is { } clock ? SenderTime(clock, timestamp, clockRate) : null;
         }
     }
 
@@ -142,6 +137,9 @@ internal sealed class ReceptionStatistics
         init => _clockRate = value;
     }
 
+    private static double SenderTime((ulong Ntp, uint Rtp) clock, uint timestamp, int clockRate)
+        => Rtp.NtpTime.Seconds(clock.Ntp) + (unchecked((int)(timestamp - clock.Rtp)) / (double)clockRate);
+
     private void UpdateTransit(uint timestamp)
     {
         if (_senderClock is not { } clock || _clockRate == 0)
@@ -149,8 +147,7 @@ internal sealed class ReceptionStatistics
             return;
         }
 
-        double captured = Rtp.NtpTime.Seconds(clock.Ntp) + (unchecked((int)(timestamp - clock.Rtp)) / (double)_clockRate);
-        double transit = Rtp.NtpTime.NowSeconds() - captured;
+        double transit = Rtp.NtpTime.NowSeconds() - SenderTime(clock, timestamp, _clockRate);
         // The lowest recent transit leads: a packet held up on the path (or a video frame's later fragments, sent
         // after encoding) says nothing about when its capture was.
         _transit = double.IsNaN(_transit) || transit < _transit ? transit : _transit + ((transit - _transit) / 64);
