@@ -62,9 +62,8 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
     /// <summary>VP8 payload bytes sent (each frame once).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    public int TargetBitrate => Volatile.Read(ref _targetBitrate);
-
-    private int _targetBitrate;
+    /// <summary>The bitrate asked of the encoder now (kept on the stream, where the retransmission budget reads it too).</summary>
+    public int TargetBitrate => _stream.TargetBitrate;
 
     public LocalVideoStream Stream => _stream;
 
@@ -76,7 +75,6 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
             throw new InvalidOperationException("Already started.");
         }
 
-        _targetBitrate = _encoder.Bitrate;
         _thread = new Thread(() => Run(source)) { IsBackground = true, Name = "InterCom video capture" };
         _thread.Start();
     }
@@ -198,7 +196,6 @@ internal sealed class VideoCaptureEncodeSend : IAsyncDisposable
         if (_rate.OnReport(feedback.FractionLost / 256.0, feedback.RoundTripMicros, sending))
         {
             _encoder.SetBitrate(_rate.TargetBitrate);
-            Volatile.Write(ref _targetBitrate, _rate.TargetBitrate);
             _stream.TargetBitrate = _rate.TargetBitrate;
         }
     }

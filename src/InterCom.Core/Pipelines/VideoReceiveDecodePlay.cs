@@ -218,11 +218,13 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
 
             receiver.WaitingForKeyframe = false;
             picture.Ssrc = buffer.Stream.Ssrc;
-            picture.CaptureTimestamp = CaptureTicks(buffer, frame.Timestamp);
+            // Its age since capture (the sender's clock, from its reports): when it was captured by this host's clock, and how it plays against its audio.
+            double? age = buffer.Reception.SenderTimeOf(frame.Timestamp, VideoFormat.ClockRate) is { } captured ? NtpTime.NowSeconds() - captured : null;
+            picture.CaptureTimestamp = age is { } ago ? Stopwatch.GetTimestamp() - (long)(ago * Stopwatch.Frequency) : 0;
             _statistics.OnDecoded(Stopwatch.GetElapsedTime(before), picture, buffer.Stream.Ssrc);
-            if (audioDelay is { } delay && buffer.Reception.SenderTimeOf(frame.Timestamp, VideoFormat.ClockRate) is { } captured)
+            if (audioDelay is { } delay && age is { } shownAt)
             {
-                _statistics.OnSynced(NtpTime.NowSeconds() - captured - delay); // later than its audio by this much (negative: earlier)
+                _statistics.OnSynced(shownAt - delay); // later than its audio by this much (negative: earlier)
             }
 
             Show(picture);
@@ -242,18 +244,6 @@ internal sealed class VideoReceiveDecodePlay : IMediaReceiver, IAsyncDisposable
         int length = RtcpWriter.WritePictureLossIndication(_rtcp, _session.Ssrc, receiver.Buffer.Stream.Ssrc);
         _session.SendFeedback(_rtcp.AsSpan(0, length), receiver.Buffer.Stream);
         _statistics.OnKeyframeRequested();
-    }
-
-    /// <summary>When the sender captured the frame, on this host's monotonic clock, from its sender report; 0 before one.</summary>
-    private static long CaptureTicks(VideoFrameBuffer buffer, uint timestamp)
-    {
-        if (buffer.Reception.SenderTimeOf(timestamp, VideoFormat.ClockRate) is not { } captured)
-        {
-            return 0;
-        }
-
-        double ago = NtpTime.NowSeconds() - captured;
-        return Stopwatch.GetTimestamp() - (long)(ago * Stopwatch.Frequency);
     }
 
     private void Show(VideoFrame picture)
