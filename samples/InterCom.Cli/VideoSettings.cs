@@ -60,7 +60,7 @@ internal sealed record VideoSettings(string? Input, string? Output, VideoOptions
         }
 
         var options = new VideoOptions { Format = format, Bitrate = args.Integer("video-bitrate", 50_000, 20_000_000) ?? VideoOptions.DefaultBitrate, LipSync = !args.Has("no-lip-sync") };
-        return new VideoSettings(input, output, options with { MinBitrate = Math.Min(options.MinBitrate, options.Bitrate) });
+        return new VideoSettings(input, output, options);
     }
 
     /// <summary>Opens the source; a missing file or camera is a runtime error that names it.</summary>

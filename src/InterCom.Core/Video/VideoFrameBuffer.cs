@@ -142,12 +142,11 @@ internal sealed class VideoFrameBuffer : IMediaStream
         long lifetime = (long)(MissingLifetime.TotalSeconds * _time.TimestampFrequency);
         lock (_gate)
         {
-            List<long>? drop = null;
             foreach ((long seq, (long first, long next, int tries)) in _missing)
             {
                 if (tries >= MaxNackTries || now - first > lifetime || (_next >= 0 && seq < _next))
                 {
-                    (drop ??= []).Add(seq);
+                    _pendingDrop.Add(seq);
                 }
                 else if (next <= now && n < destination.Length)
                 {
@@ -162,19 +161,19 @@ internal sealed class VideoFrameBuffer : IMediaStream
             }
 
             _pendingUpdate.Clear();
-            if (drop is not null)
+            foreach (long seq in _pendingDrop)
             {
-                foreach (long seq in drop)
-                {
-                    _missing.Remove(seq);
-                }
+                _missing.Remove(seq);
             }
+
+            _pendingDrop.Clear();
         }
 
         return n;
     }
 
-    private readonly List<(long, (long, long, int))> _pendingUpdate = [];
+    private readonly List<(long, (long, long, int))> _pendingUpdate = [];   // changes to _missing, made after walking it
+    private readonly List<long> _pendingDrop = [];
 
     /// <summary>
     /// Takes the next frame in order into <paramref name="frame"/>, when it is complete and due (see
