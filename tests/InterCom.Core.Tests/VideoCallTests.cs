@@ -54,7 +54,7 @@ public sealed class VideoCallTests
             Assert.Equal(0, video.FramesOutOfOrder);
             Assert.Equal(0, stats.PacketsFailedAuthentication);
             Assert.NotNull(video.GlassToGlassP50Ms);
-            uint[] numbers = Y4m.FrameNumbers(Path.Combine(dir, file));
+            uint[] numbers = FrameStamp.ReadFrameNumbers(Path.Combine(dir, file));
             Assert.True(numbers.Length >= 60, $"{file}: {numbers.Length} frames");
             for (int i = 1; i < numbers.Length; i++)
             {
@@ -100,7 +100,7 @@ public sealed class VideoCallTests
             Assert.Equal([Path.Combine(dir, $"end{i}.y4m"), Path.Combine(dir, $"end{i}-2.y4m")], sinks[i].Files);
             foreach (string file in sinks[i].Files)
             {
-                uint[] numbers = Y4m.FrameNumbers(file);
+                uint[] numbers = FrameStamp.ReadFrameNumbers(file);
                 Assert.True(numbers.Length >= 50, $"{file}: {numbers.Length} frames");
                 Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.Second > p.First), $"{file}: out of order");
             }
@@ -157,10 +157,4 @@ public sealed class VideoCallTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => session.Start(null, null, source, null));
         Assert.Contains("VoiceSessionOptions.Video", e.Message, StringComparison.Ordinal);
     }
-}
-
-/// <summary>Reads the frame numbers the test pattern stamped into a Y4M file's frames.</summary>
-internal static class Y4m
-{
-    public static uint[] FrameNumbers(string path) => FrameStamp.ReadFrameNumbers(path);
 }

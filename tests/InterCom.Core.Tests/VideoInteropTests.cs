@@ -84,7 +84,7 @@ public sealed class VideoInteropTests
             Assert.Equal((640, 360), (decoded.Format.Width, decoded.Format.Height));
         }
 
-        uint[] numbers = Y4m.FrameNumbers(y4m);
+        uint[] numbers = FrameStamp.ReadFrameNumbers(y4m);
         Assert.True(numbers.Length >= 60, $"GStreamer decoded {numbers.Length} stamped frames");
         for (int i = 1; i < numbers.Length; i++)
         {
