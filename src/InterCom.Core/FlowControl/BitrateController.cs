@@ -10,7 +10,8 @@ namespace InterCom.Core.FlowControl;
 /// or more, or loss that halved when we last lowered the bitrate (the path's queue was full before a
 /// round trip was known, so none looked raised). Loss without those signs is random: a lower bitrate
 /// would not make it rarer, so the bitrate stays and Opus in-band FEC goes on, with the encoder's
-/// expected-loss hint a quarter above the loss seen. After <see cref="RateControlOptions.CleanReportsPerStep"/>
+/// expected-loss hint a quarter above the loss seen. While congested FEC is off: its redundancy would
+/// add to the queue that causes the loss. After <see cref="RateControlOptions.CleanReportsPerStep"/>
 /// clean reports in a row the bitrate rises by 10 % of the maximum (not above the maximum, nor for a
 /// minute above 85 % of the bitrate at which the last congestion began); at the maximum with a clean
 /// link, FEC goes off again.
@@ -85,6 +86,7 @@ internal sealed class BitrateController
         if (Congested)
         {
             _cleanReports = 0;
+            FecEnabled = false;
             CutFor(fractionLost, congestionDelay, wasCongested);
         }
         else
@@ -95,7 +97,7 @@ internal sealed class BitrateController
         if (lossy)
         {
             _cleanReports = 0;
-            FecEnabled = true;
+            FecEnabled = !Congested; // loss from our own queue: redundancy would take bytes the path does not have
             LossHintPercent = Math.Clamp((int)Math.Ceiling(Math.Max(_smoothedLoss, fractionLost) * 125), 1, 50);
         }
         else if (!Congested && fractionLost < _options.CleanLoss && QueueDelayMicros < congestionDelay / 2 && ++_cleanReports >= _options.CleanReportsPerStep)
