@@ -64,15 +64,18 @@ public sealed class VideoInteropTests
         int filterPort = ((IPEndPoint)filter.Client.LocalEndPoint!).Port;
         using var stop = new CancellationTokenSource();
         Task forwarding = ForwardVideoAsync(filter, new IPEndPoint(IPAddress.Loopback, gstPort), stop.Token);
+        string y4m = Path.Combine(dir, "gst.y4m");
+        // GStreamer listens first: it sends no PLI, so a keyframe it misses is one it waits 5 s for.
+        var gst = GStreamerInteropTests.GstLaunchAsync(
+            $"udpsrc port={gstPort} caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=97\" " +
+            $"! rtpjitterbuffer latency=100 ! rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=I420 ! y4menc ! filesink buffer-mode=unbuffered location={y4m}",
+            runFor: TimeSpan.FromSeconds(5.5));
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         using var call = IntercomProcess.Start(
             ["call", "--listen", $"127.0.0.1:{Ports.FreeUdp()}", "--peer", $"127.0.0.1:{filterPort}", "--input", "tone:440",
              "--output", Path.Combine(dir, "unused.wav"), "--video", "testsrc", "--duration", "8", "--quiet"]);
 
-        string y4m = Path.Combine(dir, "gst.y4m");
-        (int code, string log) = await GStreamerInteropTests.GstLaunchAsync(
-            $"udpsrc port={gstPort} caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=97\" " +
-            $"! rtpjitterbuffer latency=100 ! rtpvp8depay ! vp8dec ! videoconvert ! video/x-raw,format=I420 ! y4menc ! filesink buffer-mode=unbuffered location={y4m}",
-            runFor: TimeSpan.FromSeconds(4));
+        (int code, string log) = await gst;
         Assert.True(code == 0 && !log.Contains("ERROR", StringComparison.Ordinal), log);
         call.Interrupt();
         Assert.Equal(0, await call.WaitAsync(Timeout));
