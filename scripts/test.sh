@@ -10,10 +10,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 # 1. Native packages: PortAudio, the JACK server and its tools, libopus-dev (its libopus.so is the name
 #    under which Concentus finds native libopus), GStreamer (the independent peer of the interop
 #    tests: RTP/Opus and RTP/VP8, and SRTP through libsrtp), libvpx and SDL2 (VP8 video and its
-#    window), and Xvfb with xwd (a display for the window test, and its screenshot).
+#    window), Xvfb with xwd (a display for the window test, and its screenshot), libspeexdsp (echo
+#    cancellation, noise suppression, resampling) and espeak-ng (speech for the echo tests).
 need=()
 for pkg in libportaudio2 jackd2 libopus-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-           libvpx7 libsdl2-2.0-0 libv4l-0 xvfb x11-apps; do
+           libvpx7 libsdl2-2.0-0 libv4l-0 xvfb x11-apps libspeexdsp1 espeak-ng; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -27,6 +28,9 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "jackd2 jackd/tweak_rt_limits boolean false" | debconf-set-selections
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# GStreamer scans its plugins on its first run (seconds on a fresh machine): done here, not inside a
+# test whose peer must be listening when the call's first keyframe goes out.
+gst-inspect-1.0 vp8dec >/dev/null
 
 # 2. A JACK server with the dummy driver: 48 kHz, 256-frame periods, 2 in / 2 out.
 runtime=$(mktemp -d /tmp/intercom-test.XXXXXX)

@@ -27,6 +27,7 @@ internal static class CallCommand
             CliOption.Value("output", "SPEC", "default | DEVICE | FILE.wav (default: default)"),
         ],
         CallSettings.Definitions(),
+        SpeechSettings.Options(),
         VideoSettings.Definitions(),
         [
             CliOption.Value("on-device-loss", "retry|fail", "when an audio device stops by itself (unplugged, its JACK server gone): retry = go on without it (sending silence) and reopen it as soon as it is back; fail = end the call with exit code 1 (default retry)"),
@@ -66,6 +67,12 @@ internal static class CallCommand
             throw new UsageException(e.Message.Replace("Input '", "--input '", StringComparison.Ordinal).Replace("Output '", "--output '", StringComparison.Ordinal));
         }
 
+        Core.Speech.SpeechOptions speech = SpeechSettings.From(args);
+        if (speech.EchoCancellation == Core.Speech.SpeechStage.On && !(AudioEndpoints.IsDevice(input) && AudioEndpoints.IsDevice(outputSpec)))
+        {
+            throw new UsageException("--aec on needs --input and --output to be devices: it cancels what the output plays from what the input takes.");
+        }
+
         double? duration = args.Number("duration", 0.1, 1e7);
         DeviceLossPolicy onDeviceLoss = args.Choice("on-device-loss", s_lossPolicies) ?? DeviceLossPolicy.Retry;
         string? statsPath = args.Single("stats-json");
@@ -95,13 +102,18 @@ internal static class CallCommand
                 throw new UsageException("--video and --video-out do not go with --processes yet: video runs in one process.");
             }
 
+            if (SpeechSettings.Given(args) is { } option)
+            {
+                throw new UsageException($"--{option} does not go with --processes yet: the echo canceller needs capture and playback in one process.");
+            }
+
             return await RunInProcessesAsync(sessionOptions, settings, input, outputSpec, args.Single("client-name"), onDeviceLoss, duration, statsPath, quiet, error, cancellationToken).ConfigureAwait(false);
         }
 
         using var hold = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // outlives the device's watchdog
         using AudioEndpoints endpoints = AudioEndpoints.Open(
             input, outputSpec, settings.Format, new PortAudioStreamOptions { PlaybackQueuePeriods = settings.PlaybackQueuePeriods }, args.Single("client-name"),
-            onDeviceLoss: onDeviceLoss, logger: loggerFactory.CreateLogger<AudioEndpoints>());
+            onDeviceLoss: onDeviceLoss, logger: loggerFactory.CreateLogger<AudioEndpoints>(), speech: speech);
         endpoints.DeviceStateChanged += (_, state) =>
         {
             if (state == AudioDeviceState.Failed)

@@ -25,6 +25,7 @@ namespace InterCom.Cli
             KeygenCommand.Definition(),
             RelayCommand.Definition(),
             LatencyCommand.Definition(),
+            AecCommand.Definition(),
         };
 
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -76,7 +77,8 @@ namespace InterCom.Cli
                     "keygen" => await KeygenCommand.RunAsync(given, output).ConfigureAwait(false),
                     "relay" => await RelayCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
                     "latency" => await LatencyCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
-                    _ => throw new UsageException("Give a command: demo, call, devices, stats, keygen, relay, latency. See 'intercom --help'."),
+                    "aec" => await AecCommand.RunAsync(given, output).ConfigureAwait(false),
+                    _ => throw new UsageException("Give a command: demo, call, devices, stats, keygen, relay, latency, aec. See 'intercom --help'."),
                 };
             }
             catch (UsageException e)

@@ -172,6 +172,13 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video-out", "screen"], "--video-out" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--fps", "30"], "--fps" },          // video settings without video
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--video", "testsrc", "--processes"], "--processes" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--input", "tone:440", "--aec", "on"], "--aec" }, // nothing played to cancel from a tone
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--aec", "maybe"], "--aec" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--aec-tail-ms", "5"], "--aec-tail-ms" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--agc", "loud"], "--agc" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--noise-suppression", "on", "--processes"], "--noise-suppression" },
+        { ["aec", "--far", "far.wav", "--out", "out.wav"], "--mic" },
+        { ["aec", "--far", "far.wav", "--mic", "mic.wav", "--out", "out.wav", "--tail-ms", "2000"], "--tail-ms" },
         { ["frobnicate"], "frobnicate" },
         { ["stats"], "--session" },
         { ["stats", "--session", "../x"], "--session" },

@@ -112,20 +112,48 @@ public sealed class WavFileTests
     }
 
     [Fact]
-    public void Rejects_a_file_at_another_sample_rate_saying_so()
+    public void A_file_at_44100_hz_is_read_at_48000_hz_at_its_own_pitch_and_length()
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "44k.wav");
+        float[] tone = [.. Enumerable.Range(0, 44_100).Select(n => 0.5f * MathF.Sin(2 * MathF.PI * 1_000 * n / 44_100f))];
+        WriteAtRate(path, tone, 44_100);
+
+        using var source = new WavFileSource(path);
+        Assert.Equal((44_100, AudioFormat.CallSampleRate), (source.FileSampleRate, source.Format.SampleRate));
+        float[] all = WavFileSource.ReadAll(path);
+        Assert.InRange(all.Length, 47_900, 48_000); // a second, less at most the filter's last millisecond
+        int crossings = 0;
+        for (int i = 1_000; i < 47_000; i++)
+        {
+            crossings += (all[i - 1] < 0) != (all[i] < 0) ? 1 : 0;
+        }
+
+        Assert.InRange(crossings, 1_915, 1_925); // 1 kHz over 46 000 samples at 48 kHz: 1 916.7 crossings (a 44.1 kHz reading would give 2 086)
+        Assert.InRange(all.Skip(1_000).Take(46_000).Max(), 0.48f, 0.52f);
+    }
+
+    [Fact]
+    public void Rejects_a_file_at_a_rate_outside_8_to_192_khz_saying_so()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-wav-").FullName, "4k.wav");
+        WriteAtRate(path, new float[480], 4_000);
+        var e = Assert.Throws<InvalidDataException>(() => new WavFileSource(path));
+        Assert.Contains("4000 Hz", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A mono 16-bit WAV file at <paramref name="rate"/>: our sink's file with its rate fields changed.</summary>
+    private static void WriteAtRate(string path, float[] samples, int rate)
+    {
         using (var sink = new WavFileSink(path, AudioFormat.Mono48k))
         {
-            sink.Write(new float[480], CancellationToken.None);
+            sink.Write(samples, CancellationToken.None);
         }
 
         byte[] bytes = File.ReadAllBytes(path);
-        BitConverter.GetBytes(44_100).CopyTo(bytes, 24);
+        int bytesPerFrame = BitConverter.ToUInt16(bytes, 32);
+        BitConverter.GetBytes(rate).CopyTo(bytes, 24);
+        BitConverter.GetBytes(rate * bytesPerFrame).CopyTo(bytes, 28);
         File.WriteAllBytes(path, bytes);
-        var e = Assert.Throws<InvalidDataException>(() => new WavFileSource(path));
-        Assert.Contains("44100 Hz", e.Message, StringComparison.Ordinal);
-        Assert.Contains("48000", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,6 +39,19 @@ internal sealed class SampleRing
         return n;
     }
 
+    /// <summary>Samples read since the ring was made (the consumer's position).</summary>
+    public long ReadPosition => Volatile.Read(ref _read);
+
+    /// <summary>Consumer side: drops samples up to <paramref name="position"/> (as far as they are written), to read in step with another ring.</summary>
+    public void DiscardTo(long position)
+    {
+        long target = Math.Min(position, Volatile.Read(ref _written));
+        if (target > _read)
+        {
+            Volatile.Write(ref _read, target);
+        }
+    }
+
     /// <summary>Consumer side: drops the oldest samples so that at most <paramref name="keep"/> remain.</summary>
     public void DiscardAllBut(int keep)
     {

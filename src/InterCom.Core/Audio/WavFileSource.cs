@@ -3,10 +3,10 @@ using System.Buffers.Binary;
 namespace InterCom.Core.Audio;
 
 /// <summary>
-/// Reads a WAV file (16-bit PCM or 32-bit float, mono or stereo, 48 kHz) as a source. The file's
-/// channels are mixed down or duplicated to the requested channel count. Not real-time: the capture
-/// side paces it by the wall clock. Files at another sample rate are rejected with a message saying
-/// so (convert them first, e.g. <c>sox in.wav -r 48000 out.wav</c>).
+/// Reads a WAV file (16-bit PCM or 32-bit float, mono or stereo, any rate from 8 to 192 kHz) as a
+/// source at the call's 48 kHz: another rate is resampled (libspeexdsp, its filter's delay skipped, so
+/// the file's first sample is still the first). The file's channels are mixed down or duplicated to the
+/// requested channel count. Not real-time: the capture side paces it by the wall clock.
 /// </summary>
 public sealed class WavFileSource : IAudioSource
 {
@@ -14,6 +14,10 @@ public sealed class WavFileSource : IAudioSource
     private readonly int _fileChannels;
     private readonly WavSampleFormat _fileFormat;
     private readonly long _dataEnd;
+    private readonly Resampler? _resampler;   // when the file is not at 48 kHz
+    private readonly float[] _pending = [];   // file-rate samples read but not yet resampled
+    private int _pendingStart;
+    private int _pendingCount;
     private byte[] _scratch = new byte[4096];
 
     /// <summary>Opens <paramref name="path"/>.</summary>
@@ -28,16 +32,21 @@ public sealed class WavFileSource : IAudioSource
         try
         {
             (_fileChannels, int sampleRate, _fileFormat, long dataStart, long dataLength) = ReadHeader(_stream, path);
-            if (sampleRate != AudioFormat.CallSampleRate)
+            if (sampleRate is < 8_000 or > 192_000)
             {
-                throw new InvalidDataException(
-                    $"'{path}' is sampled at {sampleRate} Hz; calls run at {AudioFormat.CallSampleRate} Hz and this reader does not resample. " +
-                    $"Convert it first, e.g. 'sox \"{path}\" -r 48000 out.wav'.");
+                throw new InvalidDataException($"'{path}' is sampled at {sampleRate} Hz; only 8 to 192 kHz is read.");
             }
 
             int outChannels = channels ?? _fileChannels;
-            Format = new AudioFormat(sampleRate, outChannels);
+            Format = new AudioFormat(AudioFormat.CallSampleRate, outChannels);
             Format.Validate(nameof(channels));
+            FileSampleRate = sampleRate;
+            if (sampleRate != AudioFormat.CallSampleRate)
+            {
+                _resampler = new Resampler(outChannels, sampleRate, AudioFormat.CallSampleRate, skipDelay: true);
+                _pending = new float[4800 * outChannels];
+            }
+
             _stream.Position = dataStart;
             _dataEnd = Math.Min(dataStart + dataLength, _stream.Length);
             Path = path;
@@ -61,8 +70,38 @@ public sealed class WavFileSource : IAudioSource
     /// <summary>The file's own channel count.</summary>
     public int FileChannels => _fileChannels;
 
+    /// <summary>The file's own sample rate, Hz.</summary>
+    public int FileSampleRate { get; }
+
     /// <inheritdoc/>
     public int Read(Span<float> destination, CancellationToken cancellationToken)
+    {
+        if (_resampler is null)
+        {
+            return ReadFileRate(destination);
+        }
+
+        int produced = 0;
+        while (produced < destination.Length)
+        {
+            if (_pendingCount == 0)
+            {
+                (_pendingStart, _pendingCount) = (0, ReadFileRate(_pending));
+                if (_pendingCount == 0)
+                {
+                    break; // the file's end: what the filter still holds is its last millisecond
+                }
+            }
+
+            (int consumed, int made) = _resampler.Process(_pending.AsSpan(_pendingStart, _pendingCount), destination[produced..]);
+            (_pendingStart, _pendingCount) = (_pendingStart + consumed, _pendingCount - consumed);
+            produced += made;
+        }
+
+        return produced;
+    }
+
+    private int ReadFileRate(Span<float> destination)
     {
         int outChannels = Format.Channels;
         int frames = destination.Length / outChannels;
@@ -97,7 +136,11 @@ public sealed class WavFileSource : IAudioSource
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _resampler?.Dispose();
+    }
 
     /// <summary>Reads a whole WAV file into memory as interleaved samples of <paramref name="channels"/> channels.</summary>
     /// <param name="path">The WAV file.</param>

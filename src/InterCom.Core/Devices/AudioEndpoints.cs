@@ -1,5 +1,6 @@
 using System.Globalization;
 using InterCom.Core.Audio;
+using InterCom.Core.Speech;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -130,16 +131,20 @@ public sealed class AudioEndpoints : IDisposable
     /// <param name="appendOutput">Continue an existing WAV output file instead of replacing it.</param>
     /// <param name="onDeviceLoss">What to do when the device stops by itself; default <see cref="DeviceLossPolicy.Retry"/>.</param>
     /// <param name="logger">Where device loss and return are logged; default none.</param>
+    /// <param name="speech">The input's speech processing (echo cancellation, noise suppression, gain); default <see cref="SpeechOptions"/>'s: the echo canceller when input and output are one device.</param>
     /// <returns>The opened endpoints; dispose them to close everything.</returns>
-    /// <exception cref="ArgumentException">The words are invalid (<see cref="Validate"/>).</exception>
+    /// <exception cref="ArgumentException">The words are invalid (<see cref="Validate"/>), or echo cancellation is asked for without one device for input and output.</exception>
+    /// <exception cref="PlatformNotSupportedException">Speech processing is asked for and libspeexdsp is not installed; the message names the package.</exception>
     /// <exception cref="FileNotFoundException">The input file does not exist.</exception>
     /// <exception cref="DirectoryNotFoundException">The output file's folder does not exist.</exception>
     /// <exception cref="Interop.PortAudioException">PortAudio is missing, or the device cannot be opened.</exception>
     public static AudioEndpoints Open(
         string? input, string? output, AudioFormat format, PortAudioStreamOptions? device = null, string? clientName = null, bool appendOutput = false,
-        DeviceLossPolicy onDeviceLoss = DeviceLossPolicy.Retry, ILogger? logger = null)
+        DeviceLossPolicy onDeviceLoss = DeviceLossPolicy.Retry, ILogger? logger = null, SpeechOptions? speech = null)
     {
         device ??= new PortAudioStreamOptions();
+        speech ??= new SpeechOptions();
+        speech.Validate();
         Validate(input, output);
         if (clientName is not null)
         {
@@ -148,6 +153,20 @@ public sealed class AudioEndpoints : IDisposable
 
         string? inputDevice = input is not null && IsDevice(input) ? input : null;
         string? outputDevice = output is not null && IsDevice(output) ? output : null;
+        bool echo = speech.EchoCancellation switch
+        {
+            SpeechStage.Off => false,
+            _ when inputDevice is not null && outputDevice is not null => true,
+            SpeechStage.On => throw new ArgumentException("Echo cancellation needs the input and the output to be devices (one full-duplex stream): it cancels what the output plays.", nameof(speech)),
+            _ => false,
+        };
+        bool noise = speech.NoiseSuppression == SpeechStage.On || (speech.NoiseSuppression == SpeechStage.Auto && echo);
+        bool processing = input is not null && (echo || noise || speech.AutomaticGainControl);
+        if (processing)
+        {
+            SpeexDspLibrary.EnsureUsable();
+        }
+
         SupervisedDeviceStream? stream = null;
         IAudioSource? source = null;
         try
@@ -161,6 +180,11 @@ public sealed class AudioEndpoints : IDisposable
                 : IsTone(input) ? new ToneSource(ParseTone(input), format)
                 : IsWav(input) ? OpenWav(input, format)
                 : stream!.Capture!;
+            if (processing)
+            {
+                source = new SpeechProcessingSource(source!, new SpeechProcessor(format.SampleRate, echo, speech, noise), source as IPlayedReference);
+            }
+
             IAudioSink? sink = output is null ? null
                 : IsWav(output) ? CreateWav(output, format, appendOutput)
                 : stream!.Playback!;
@@ -169,7 +193,7 @@ public sealed class AudioEndpoints : IDisposable
                 source,
                 sink,
                 stream,
-                opened?.InputDevice is { } inDevice ? $"device {inDevice}" : input ?? "none",
+                (opened?.InputDevice is { } inDevice ? $"device {inDevice}" : input ?? "none") + Processing(echo, speech, noise, processing),
                 opened?.OutputDevice is { } outDevice ? $"device {outDevice}" : output ?? "none");
         }
         catch
@@ -191,6 +215,22 @@ public sealed class AudioEndpoints : IDisposable
         Sink?.Dispose();
         _device?.Dispose();
         _device = null;
+    }
+
+    private static string Processing(bool echo, SpeechOptions speech, bool noise, bool processing)
+    {
+        if (!processing)
+        {
+            return "";
+        }
+
+        IEnumerable<string> stages = new[]
+        {
+            echo ? $"echo cancellation ({speech.EchoTail.TotalMilliseconds:F0} ms)" : null,
+            noise ? "noise suppression" : null,
+            speech.AutomaticGainControl ? "gain control" : null,
+        }.OfType<string>();
+        return $" with {string.Join(", ", stages)}";
     }
 
     private static WavFileSource OpenWav(string path, AudioFormat format)

@@ -141,6 +141,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             options.PlaybackQueuePeriods)
         {
             Probe = probe,
+            PlayedRing = options.InputDevice is null || options.OutputDevice is null ? null : new SampleRing(ringSamples),
         };
 
         PortAudioLibrary library = PortAudioHost.Acquire();
@@ -288,16 +289,6 @@ public sealed unsafe class PortAudioStream : IDisposable
             {
                 probe.Process((float*)input, (float*)output, (int)frameCount.Value, state.Channels);
             }
-            else if (input is not null && state.CaptureRing is not null)
-            {
-                int written = state.CaptureRing.Write(new ReadOnlySpan<float>(input, samples));
-                if (written < samples)
-                {
-                    state.CaptureOverruns += samples - written;
-                }
-
-                state.CaptureWake.Signal();
-            }
 
             if (output is not null && state.Probe is null)
             {
@@ -319,6 +310,20 @@ public sealed unsafe class PortAudioStream : IDisposable
                         }
                     }
                 }
+
+                // Before the capture: a reader that sees a period captured finds what was played with it.
+                _ = state.PlayedRing?.Write(destination);
+            }
+
+            if (input is not null && state.CaptureRing is not null && state.Probe is null)
+            {
+                int written = state.CaptureRing.Write(new ReadOnlySpan<float>(input, samples));
+                if (written < samples)
+                {
+                    state.CaptureOverruns += samples - written;
+                }
+
+                state.CaptureWake.Signal();
             }
 
             if ((statusFlags.Value & (nuint)(paInputOverflow | paInputUnderflow | paOutputOverflow | paOutputUnderflow)) != 0)
@@ -380,6 +385,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         public int PlaybackPrimed;
         public int Closed;
         public Probe? Probe;
+        public SampleRing? PlayedRing;    // full duplex only: what each callback played, for the echo canceller
         public IAudioRenderer? Renderer;  // when set, playback pulls from it instead of the ring
         public readonly DeviceWake CaptureWake = new();
         public readonly DeviceWake PlaybackWake = new();
@@ -422,7 +428,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
     }
 
-    private sealed class CaptureSource(PortAudioStream stream) : IAudioSource
+    private sealed class CaptureSource(PortAudioStream stream) : IAudioSource, IPlayedReference
     {
         private static readonly Func<CallbackState, int, bool> s_enoughCaptured = static (s, n) => s.CaptureRing!.Count >= n;
 
@@ -440,9 +446,19 @@ public sealed unsafe class PortAudioStream : IDisposable
                 // it would start the call with that much delay in the receiver's buffer.
                 _started = true;
                 stream._state.CaptureRing!.DiscardAllBut(destination.Length);
+                stream._state.PlayedRing?.DiscardTo(stream._state.CaptureRing.ReadPosition); // in step: both rings got the same periods
             }
 
             return stream.WaitFor(s_enoughCaptured, stream._state.CaptureWake, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
+        }
+
+        public TimeSpan PlayedToCaptured => stream.InputLatency + stream.OutputLatency;
+
+        public int ReadPlayed(Span<float> destination)
+        {
+            int read = stream._state.PlayedRing?.Read(destination) ?? 0;
+            destination[read..].Clear();
+            return destination.Length;
         }
 
         public void Dispose() => stream.Dispose();

@@ -326,8 +326,10 @@ internal sealed class SupervisedDeviceStream : IDisposable
         }
     }
 
-    private sealed class SupervisedCapture(SupervisedDeviceStream owner) : IAudioSource
+    private sealed class SupervisedCapture(SupervisedDeviceStream owner) : IAudioSource, IPlayedReference
     {
+        private IPlayedReference? _reference; // of the stream the last read came from; none while the device is lost
+
         private FramePacer? _silence;  // while the device is lost; a new schedule after each loss
 
         public AudioFormat Format => owner.Format;
@@ -344,6 +346,7 @@ internal sealed class SupervisedDeviceStream : IDisposable
                     if (read > 0)
                     {
                         _silence = null;
+                        _reference = stream.Capture as IPlayedReference;
                         return read;
                     }
 
@@ -361,10 +364,24 @@ internal sealed class SupervisedDeviceStream : IDisposable
                 }
 
                 destination.Clear();
+                _reference = null;
                 return destination.Length;
             }
 
             return 0;
+        }
+
+        public TimeSpan PlayedToCaptured => owner.Current?.Capture is IPlayedReference reference ? reference.PlayedToCaptured : TimeSpan.Zero;
+
+        public int ReadPlayed(Span<float> destination)
+        {
+            if (_reference is { } reference)
+            {
+                return reference.ReadPlayed(destination);
+            }
+
+            destination.Clear();
+            return destination.Length;
         }
 
         public void Dispose() => owner.Dispose();
