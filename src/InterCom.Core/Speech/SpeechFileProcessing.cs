@@ -12,7 +12,8 @@ namespace InterCom.Core.Speech;
 /// </param>
 /// <param name="FarEndBlocks">The 10 ms blocks it was measured over.</param>
 /// <param name="Delay">How much later the output is than the microphone (the preprocessor's block; the output file is written shifted back by it).</param>
-public sealed record SpeechProcessingReport(TimeSpan Duration, double? EchoReturnLossEnhancementDb, int FarEndBlocks, TimeSpan Delay);
+/// <param name="TimePerBlock">The processor's own time per 10 ms block, averaged (the cost of the chain in a call, on this machine).</param>
+public sealed record SpeechProcessingReport(TimeSpan Duration, double? EchoReturnLossEnhancementDb, int FarEndBlocks, TimeSpan Delay, TimeSpan TimePerBlock);
 
 /// <summary>
 /// The capture side's speech chain on recordings: the same canceller and preprocessor as in a call,
@@ -49,6 +50,7 @@ public static class SpeechFileProcessing
         int blocks = mic.Length / block;
         var output = new float[blocks * block];
         var played = new float[block];
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int b = 0; b < blocks; b++)
         {
             played.AsSpan().Clear();
@@ -61,6 +63,8 @@ public static class SpeechFileProcessing
             processor.Process(mic.AsSpan(start, block), played, output.AsSpan(start, block));
         }
 
+        TimeSpan perBlock = blocks == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started) / blocks;
+
         // Shifted back by the preprocessor's delay: the output lines up with the microphone, sample for sample.
         float[] aligned = output.Length > delay ? output[delay..] : [];
         using (var sink = new WavFileSink(outputPath, AudioFormat.Mono48k))
@@ -69,7 +73,7 @@ public static class SpeechFileProcessing
         }
 
         (double? erle, int measured) = Erle(far, mic, aligned, block);
-        return new SpeechProcessingReport(AudioFormat.Mono48k.DurationOf(blocks * block), erle, measured, AudioFormat.Mono48k.DurationOf(delay));
+        return new SpeechProcessingReport(AudioFormat.Mono48k.DurationOf(blocks * block), erle, measured, AudioFormat.Mono48k.DurationOf(delay), perBlock);
     }
 
     private static (double? Db, int Blocks) Erle(float[] far, float[] mic, float[] output, int block)
