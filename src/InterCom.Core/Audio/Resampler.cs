@@ -15,7 +15,7 @@ internal sealed unsafe class Resampler : IDisposable
     public Resampler(int channels, int inputRate, int outputRate, bool skipDelay)
     {
         Speech.SpeexDspLibrary.EnsureUsable();
-        (Channels, InputRate, OutputRate) = (channels, inputRate, outputRate);
+        Channels = channels;
         int error = 0;
         _state = SpeexDsp.ResamplerInit((uint)channels, (uint)inputRate, (uint)outputRate, Quality, &error);
         if (_state == IntPtr.Zero || error != 0)
@@ -27,18 +27,9 @@ internal sealed unsafe class Resampler : IDisposable
         {
             _ = SpeexDsp.ResamplerSkipZeros(_state);
         }
-
-        Delay = TimeSpan.FromSeconds(SpeexDsp.ResamplerGetInputLatency(_state) / (double)inputRate);
     }
 
     public int Channels { get; }
-
-    public int InputRate { get; }
-
-    public int OutputRate { get; }
-
-    /// <summary>How much later a sound comes out than it went in (unless the delay was skipped).</summary>
-    public TimeSpan Delay { get; }
 
     /// <summary>Converts as much of <paramref name="input"/> as fits in <paramref name="output"/>; says how many samples (not frames) of each it used.</summary>
     public (int Consumed, int Produced) Process(ReadOnlySpan<float> input, Span<float> output)

@@ -14,21 +14,15 @@ internal static partial class Interop
         internal const string Library = "libspeexdsp.so.1";
         internal const string Package = "libspeexdsp1";
 
-        internal const int EchoGetFrameSize = 3;            // SPEEX_ECHO_GET_FRAME_SIZE
         internal const int EchoSetSamplingRate = 24;        // SPEEX_ECHO_SET_SAMPLING_RATE
         internal const int EchoGetSamplingRate = 25;        // SPEEX_ECHO_GET_SAMPLING_RATE
 
         internal const int PreprocessSetDenoise = 0;        // SPEEX_PREPROCESS_SET_DENOISE
         internal const int PreprocessSetAgc = 2;            // SPEEX_PREPROCESS_SET_AGC
-        internal const int PreprocessSetVad = 4;            // SPEEX_PREPROCESS_SET_VAD
-        internal const int PreprocessSetAgcLevel = 6;       // SPEEX_PREPROCESS_SET_AGC_LEVEL (float)
-        internal const int PreprocessSetProbStart = 14;     // SPEEX_PREPROCESS_SET_PROB_START
-        internal const int PreprocessSetProbContinue = 16;  // SPEEX_PREPROCESS_SET_PROB_CONTINUE
         internal const int PreprocessSetNoiseSuppress = 18; // SPEEX_PREPROCESS_SET_NOISE_SUPPRESS (dB, negative)
         internal const int PreprocessSetEchoSuppress = 20;  // SPEEX_PREPROCESS_SET_ECHO_SUPPRESS (dB, negative)
         internal const int PreprocessSetEchoSuppressActive = 22; // SPEEX_PREPROCESS_SET_ECHO_SUPPRESS_ACTIVE (dB, negative)
         internal const int PreprocessSetEchoState = 24;     // SPEEX_PREPROCESS_SET_ECHO_STATE
-        internal const int PreprocessSetAgcMaxGain = 30;    // SPEEX_PREPROCESS_SET_AGC_MAX_GAIN (dB)
 
         [LibraryImport(Library, EntryPoint = "speex_echo_state_init")]
         internal static partial IntPtr EchoStateInit(int frameSize, int filterLength);
@@ -63,12 +57,6 @@ internal static partial class Interop
 
         [LibraryImport(Library, EntryPoint = "speex_resampler_process_interleaved_float")]
         internal static partial int ResamplerProcessInterleavedFloat(IntPtr state, float* input, uint* inputFrames, float* output, uint* outputFrames);
-
-        [LibraryImport(Library, EntryPoint = "speex_resampler_get_input_latency")]
-        internal static partial int ResamplerGetInputLatency(IntPtr state);
-
-        [LibraryImport(Library, EntryPoint = "speex_resampler_get_output_latency")]
-        internal static partial int ResamplerGetOutputLatency(IntPtr state);
 
         [LibraryImport(Library, EntryPoint = "speex_resampler_skip_zeros")]
         internal static partial int ResamplerSkipZeros(IntPtr state);

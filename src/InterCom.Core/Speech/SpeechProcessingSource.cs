@@ -18,6 +18,7 @@ internal sealed class SpeechProcessingSource : IAudioSource
     private readonly IPlayedReference? _reference;
     private readonly int _channels;
     private readonly int _block;
+    private readonly int _referenceDelay; // samples the played signal is held back to meet its echo
     private float[] _played = [];
     private float[] _mic = [];
     private float[] _far = [];
@@ -31,18 +32,12 @@ internal sealed class SpeechProcessingSource : IAudioSource
         _channels = inner.Format.Channels;
         _block = processor.BlockSamples;
         TimeSpan lead = _reference is null ? TimeSpan.Zero : _reference.PlayedToCaptured - ReferenceMargin;
-        ReferenceDelaySamples = lead > TimeSpan.Zero ? (int)(lead.TotalSeconds * inner.Format.SampleRate) : 0;
+        _referenceDelay = lead > TimeSpan.Zero ? (int)(lead.TotalSeconds * inner.Format.SampleRate) : 0;
     }
 
     public AudioFormat Format => _inner.Format;
 
     public bool IsRealTime => _inner.IsRealTime;
-
-    /// <summary>How long the played signal is held back to meet its echo, samples.</summary>
-    public int ReferenceDelaySamples { get; }
-
-    /// <summary>How much later a sound leaves than the device captured it, samples, for frames of <paramref name="frameSamples"/>: the wait for a whole block and the preprocessor's.</summary>
-    public int DelaySamples(int frameSamples) => Priming(frameSamples) + _processor.DelaySamples;
 
     public int Read(Span<float> destination, CancellationToken cancellationToken)
     {
@@ -114,9 +109,9 @@ internal sealed class SpeechProcessingSource : IAudioSource
     {
         _played = new float[frames * _channels];
         _mic = new float[_block + frames];
-        _far = new float[_block + frames + ReferenceDelaySamples];
+        _far = new float[_block + frames + _referenceDelay];
         _out = new float[(3 * _block) + (2 * frames)];
-        _farCount = ReferenceDelaySamples;   // silence ahead of what was played: the delay line
+        _farCount = _referenceDelay;   // silence ahead of what was played: the delay line
         (_outStart, _outCount) = (0, Priming(frames)); // silence ahead of the first block: no read ever finds the queue short
     }
 

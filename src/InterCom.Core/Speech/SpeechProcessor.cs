@@ -22,7 +22,6 @@ internal sealed unsafe class SpeechProcessor : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         SpeexDspLibrary.EnsureUsable();
-        SampleRate = sampleRate;
         BlockSamples = sampleRate / 100;
         (_mic, _played, _out) = (new short[BlockSamples], new short[BlockSamples], new short[BlockSamples]);
         EchoCancellation = echoCancellation;
@@ -54,20 +53,14 @@ internal sealed unsafe class SpeechProcessor : IDisposable
         }
     }
 
-    /// <summary>The rate it runs at, Hz.</summary>
-    public int SampleRate { get; }
-
     /// <summary>Samples in a block: 10 ms.</summary>
     public int BlockSamples { get; }
 
     /// <summary>Whether the echo canceller runs.</summary>
     public bool EchoCancellation { get; }
 
-    /// <summary>Whether the preprocessor runs (noise, residual echo, gain).</summary>
-    public bool Preprocessing => _preprocess != IntPtr.Zero;
-
     /// <summary>How much later a sound leaves than it came in, samples: the preprocessor's overlap of one block.</summary>
-    public int DelaySamples => Preprocessing ? BlockSamples : 0;
+    public int DelaySamples => _preprocess != IntPtr.Zero ? BlockSamples : 0;
 
     /// <summary>Processes one block: <paramref name="microphone"/> and <paramref name="played"/> (ignored without echo cancellation) in, <paramref name="output"/> out (may be the microphone's span).</summary>
     public void Process(ReadOnlySpan<float> microphone, ReadOnlySpan<float> played, Span<float> output)
