@@ -29,13 +29,6 @@ internal static class AecCommand
     {
         string far = args.Required("far"), mic = args.Required("mic"), outPath = args.Required("out");
         int? tail = args.Integer("tail-ms", 20, 1000);
-        foreach (string input in new[] { far, mic })
-        {
-            if (!File.Exists(input))
-            {
-                throw new FileNotFoundException($"Input file '{input}' does not exist.", input);
-            }
-        }
 
         SpeechOptions options = SpeechSettings.Stage(args, "noise-suppression") is { } noise
             ? new SpeechOptions { NoiseSuppression = noise }

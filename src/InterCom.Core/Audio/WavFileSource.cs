@@ -28,6 +28,11 @@ public sealed class WavFileSource : IAudioSource
     public WavFileSource(string path, int? channels = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
+        }
+
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         try
         {

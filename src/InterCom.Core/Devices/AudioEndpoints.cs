@@ -178,7 +178,7 @@ public sealed class AudioEndpoints : IDisposable
 
             source = input is null ? null
                 : IsTone(input) ? new ToneSource(ParseTone(input), format)
-                : IsWav(input) ? OpenWav(input, format)
+                : IsWav(input) ? new WavFileSource(input, format.Channels)
                 : stream!.Capture!;
             if (processing)
             {
@@ -231,16 +231,6 @@ public sealed class AudioEndpoints : IDisposable
             speech.AutomaticGainControl ? "gain control" : null,
         }.OfType<string>();
         return $" with {string.Join(", ", stages)}";
-    }
-
-    private static WavFileSource OpenWav(string path, AudioFormat format)
-    {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
-        }
-
-        return new WavFileSource(path, format.Channels);
     }
 
     private static WavFileSink CreateWav(string path, AudioFormat format, bool append)
