@@ -58,19 +58,18 @@ internal static class CallCommand
         VideoSettings? video = VideoSettings.Parse(args);
         string input = args.Single("input") ?? "default";
         string outputSpec = args.Single("output") ?? "default";
+        Core.Speech.SpeechOptions speech = SpeechSettings.From(args);
         try
         {
-            AudioEndpoints.Validate(input, outputSpec);
+            AudioEndpoints.Validate(input, outputSpec, speech);
+        }
+        catch (ArgumentException e) when (e.ParamName == "speech")
+        {
+            throw new UsageException($"--aec on: {e.Message.Replace(" (Parameter 'speech')", "", StringComparison.Ordinal)}");
         }
         catch (ArgumentException e)
         {
             throw new UsageException(e.Message.Replace("Input '", "--input '", StringComparison.Ordinal).Replace("Output '", "--output '", StringComparison.Ordinal));
-        }
-
-        Core.Speech.SpeechOptions speech = SpeechSettings.From(args);
-        if (speech.EchoCancellation == Core.Speech.SpeechStage.On && !(AudioEndpoints.IsDevice(input) && AudioEndpoints.IsDevice(outputSpec)))
-        {
-            throw new UsageException("--aec on needs --input and --output to be devices: it cancels what the output plays from what the input takes.");
         }
 
         double? duration = args.Number("duration", 0.1, 1e7);

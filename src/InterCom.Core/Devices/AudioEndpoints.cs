@@ -109,8 +109,16 @@ public sealed class AudioEndpoints : IDisposable
 
     /// <summary>Checks the words without opening anything.</summary>
     /// <exception cref="ArgumentException">A tone given as output, or a tone frequency that is no number of hertz below 24 kHz.</exception>
-    public static void Validate(string? input, string? output)
+    /// <param name="input">The input's words, or <see langword="null"/>.</param>
+    /// <param name="output">The output's words, or <see langword="null"/>.</param>
+    /// <param name="speech">The speech processing asked for: echo cancellation turned <see cref="SpeechStage.On"/> needs both to be devices.</param>
+    public static void Validate(string? input, string? output, SpeechOptions? speech = null)
     {
+        if (speech?.EchoCancellation == SpeechStage.On && !(input is not null && IsDevice(input) && output is not null && IsDevice(output)))
+        {
+            throw new ArgumentException("Echo cancellation needs the input and the output to be devices (one full-duplex stream): it cancels what the output plays.", nameof(speech));
+        }
+
         if (output is not null && IsTone(output))
         {
             throw new ArgumentException($"Output '{output}': a tone is an input; use a device or FILE.wav.", nameof(output));
@@ -145,7 +153,7 @@ public sealed class AudioEndpoints : IDisposable
         device ??= new PortAudioStreamOptions();
         speech ??= new SpeechOptions();
         speech.Validate();
-        Validate(input, output);
+        Validate(input, output, speech);
         if (clientName is not null)
         {
             PortAudioHost.JackClientName = clientName;
@@ -153,13 +161,7 @@ public sealed class AudioEndpoints : IDisposable
 
         string? inputDevice = input is not null && IsDevice(input) ? input : null;
         string? outputDevice = output is not null && IsDevice(output) ? output : null;
-        bool echo = speech.EchoCancellation switch
-        {
-            SpeechStage.Off => false,
-            _ when inputDevice is not null && outputDevice is not null => true,
-            SpeechStage.On => throw new ArgumentException("Echo cancellation needs the input and the output to be devices (one full-duplex stream): it cancels what the output plays.", nameof(speech)),
-            _ => false,
-        };
+        bool echo = speech.EchoCancellation != SpeechStage.Off && inputDevice is not null && outputDevice is not null;
         bool noise = speech.NoiseSuppression == SpeechStage.On || (speech.NoiseSuppression == SpeechStage.Auto && echo);
         bool processing = input is not null && (echo || noise || speech.AutomaticGainControl);
         if (processing)

@@ -9,7 +9,7 @@ namespace InterCom.Core.Speech;
 /// </summary>
 internal sealed unsafe class SpeechProcessor : IDisposable
 {
-    private const int ResidualEchoSuppressDb = -40;        // speexdsp's default, while only the far end talks (-60 or -90 measured no better)
+    private const int ResidualEchoSuppressDb = -40;        // speexdsp's default, while only the far end talks
     private const int ResidualEchoSuppressActiveDb = -15;  // speexdsp's default, while the near end talks too
     private IntPtr _echo;
     private IntPtr _preprocess;
