@@ -20,6 +20,7 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
         CliOption.Value("frame-ms", "2.5|5|10|20|period", "audio per packet (default 10); period: L16 only, one capture device period per packet, as JackTrip sends (the default of --profile low-latency --codec pcm; 2.5 ms without a capture device)"),
         CliOption.Value("bitrate", "BPS", "Opus bitrate, 6000..510000 (default 32000 per channel)"),
         CliOption.Value("channels", "1|2", "mono or stereo (default 1)"),
+        CliOption.Value("dtx", "on|off", "discontinuous transmission: while the input is silent send only comfort noise (RFC 3389) every 400 ms, which the other end plays (default off)"),
         CliOption.Value("buffer-ms", "auto|N", "jitter buffer delay: auto = follows the network and the reads (as little as still had 99 % of recent packets in time), N = N ms kept beyond what each read takes, 0..1000 (default auto)"),
         CliOption.Value("buffer-min-ms", "N", "ms the automatic delay keeps beyond what the network needs (default 0)"),
         CliOption.Value("buffer-max-ms", "N", "most ms the automatic delay keeps beyond a read (default 500)"),
@@ -30,6 +31,7 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
     private static readonly Dictionary<string, OpusLibrary> s_opusLibraries = new() { ["auto"] = OpusLibrary.Auto, ["managed"] = OpusLibrary.Managed, ["native"] = OpusLibrary.Native };
 
     private static readonly Dictionary<string, bool> s_profiles = new() { ["default"] = false, ["low-latency"] = true };
+    private static readonly Dictionary<string, bool> s_onOff = new() { ["on"] = true, ["off"] = false };
 
     public static CallSettings Parse(Arguments args)
     {
@@ -55,6 +57,7 @@ internal sealed record CallSettings(AudioFormat Format, CodecOptions Codec, Jitt
             Bitrate = args.Integer("bitrate", 6_000, 510_000),
             OpusLibrary = args.Choice("opus-library", s_opusLibraries) ?? OpusLibrary.Auto,
             Application = lowLatency ? OpusApplicationMode.RestrictedLowDelay : OpusApplicationMode.Voip,
+            DiscontinuousTransmission = args.Choice("dtx", s_onOff) ?? false,
         };
         return new CallSettings(new AudioFormat(AudioFormat.CallSampleRate, channels), codec, ParseBuffer(args), lowLatency ? 1 : 2, period);
     }

@@ -28,7 +28,8 @@ internal sealed record ProcessesCallDocument(
     double DurationSeconds, SentDocument Sent, ReceivedDocument Received, FlowControlDocument FlowControl, ProcessesDocument Processes, DeviceDocument Device);
 
 /// <param name="Errors">Sends the OS refused; not known to a call in two processes (left out).</param>
-internal sealed record SentDocument(long Packets, long Bytes, long? Errors = null);
+/// <param name="FramesSuppressed">Frames not sent because the input was silent (--dtx on).</param>
+internal sealed record SentDocument(long Packets, long Bytes, long FramesSuppressed, long? Errors = null);
 
 internal sealed record RejectedDocument(
     long Malformed, long UnknownPayloadType, long SsrcConflict, long RemovedPeer, long Authentication, long Replay, long UnknownSource, long Probation);
@@ -46,7 +47,7 @@ internal sealed record ProcessesDocument(int SenderPid, int ReceiverPid, int Sen
 internal sealed record PeerDocument(
     string Endpoint, uint Ssrc, long PacketsReceived, long BytesReceived, long PacketsLost, long PacketsLate, long PacketsDuplicate, long FramesConcealed,
     long FramesRecovered, long FramesDiscarded, double JitterMs, double PlayoutDelayMs, double TargetDelayMs, long FramesPlayed, double ExpandedMs,
-    double ShortenedMs, bool Left);
+    double ShortenedMs, double ComfortNoiseMs, bool Left);
 
 /// <summary><c>latency --json</c>.</summary>
 internal sealed record LatencyDocument(int PeriodFrames, double LoopMs, double CallMs, double BeyondLoopMs, IReadOnlyList<double> BurstsMs, IReadOnlyDictionary<string, double> BudgetMs);

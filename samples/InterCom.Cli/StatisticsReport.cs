@@ -55,7 +55,7 @@ internal static class StatisticsReport
 
     private static CallDocument Document(SessionStatistics stats, DeviceReport device) => new(
         Math.Round(stats.Duration.TotalSeconds, 3),
-        new SentDocument(stats.PacketsSent, stats.BytesSent, stats.SendErrors),
+        new SentDocument(stats.PacketsSent, stats.BytesSent, stats.FramesSuppressed, stats.SendErrors),
         new RejectedDocument(
             stats.PacketsMalformed, stats.PacketsUnknownPayloadType, stats.PacketsSsrcConflict, stats.PacketsFromRemovedPeers,
             stats.PacketsFailedAuthentication, stats.PacketsReplayed, stats.PacketsFromUnknownSources, stats.PacketsInProbation),
@@ -71,7 +71,7 @@ internal static class StatisticsReport
         [.. stats.Peers.Select(p => new PeerDocument(
             p.EndPoint.ToString(), p.Ssrc, p.PacketsReceived, p.BytesReceived, p.PacketsLost, p.PacketsLate, p.PacketsDuplicate, p.FramesConcealed,
             p.FramesRecovered, p.FramesDiscarded, Math.Round(p.JitterMs, 3), Math.Round(p.PlayoutDelayMs, 1), Math.Round(p.TargetDelayMs, 1),
-            p.FramesPlayed, Math.Round(p.ExpandedMs, 1), Math.Round(p.ShortenedMs, 1), p.HasLeft))],
+            p.FramesPlayed, Math.Round(p.ExpandedMs, 1), Math.Round(p.ShortenedMs, 1), Math.Round(p.ComfortNoiseMs, 1), p.HasLeft))],
         Video(stats.Video));
 
     private static VideoDocument? Video(VideoStatistics? v) => v is null ? null : new(
@@ -86,7 +86,7 @@ internal static class StatisticsReport
         RdpCounters r = report.Counters.Rdp;
         return new(
             Math.Round(report.Duration.TotalSeconds, 3),
-            new SentDocument(c.PacketsSent, c.BytesSent),
+            new SentDocument(c.PacketsSent, c.BytesSent, c.FramesSuppressed),
             Received(new ReceiveTotals(r.PacketsReceived, r.BytesReceived, r.PacketsLost, r.PacketsLate, r.FramesConcealed, r.JitterMicros / 1000.0, r.PlayoutDelayMicros / 1000.0)),
             FlowControl(r.RoundTripMicros / 1000.0, r.RemoteFractionLost * 100 / 256.0, c.TargetBitrate, c.FecEnabled),
             new ProcessesDocument(report.SenderPid, report.ReceiverPid, report.SenderRestarts, report.ReceiverRestarts, report.SenderHangs, report.ReceiverHangs),

@@ -56,6 +56,8 @@ public sealed class CliTests
             Assert.InRange(peer.GetProperty("framesPlayed").GetInt64(), received - 100, received + 100);
             Assert.InRange(peer.GetProperty("jitterMs").GetDouble(), 0, 20);
             Assert.True(root.GetProperty("sent").GetProperty("bytes").GetInt64() > 0);
+            Assert.Equal(0, root.GetProperty("sent").GetProperty("framesSuppressed").GetInt64()); // --dtx is off by default
+            Assert.Equal(0, peer.GetProperty("comfortNoiseMs").GetDouble());
             JsonElement flow = root.GetProperty("flowControl");
             Assert.InRange(flow.GetProperty("roundTripMs").GetDouble(), 0.001, 50); // RTCP went both ways
             Assert.Equal(32_000, flow.GetProperty("targetBitrate").GetInt32());    // a clean link: no back-off
@@ -113,6 +115,38 @@ public sealed class CliTests
         (code, _, error) = await IntercomProcess.RunAsync(["stats", "--session", session], Timeout);
         Assert.Equal(1, code);
         Assert.Contains("no session of that name", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_dtx_on_a_quiet_room_is_sent_as_comfort_noise_and_the_other_end_hears_it_not_silence()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-cli-").FullName;
+        string room = Path.Combine(dir, "room.wav");
+        using (var sink = new Audio.WavFileSink(room, Audio.AudioFormat.Mono48k))
+        {
+            sink.Write(DtxTests.Noise(5, -55, seed: 9), CancellationToken.None);
+        }
+
+        int portA = Ports.FreeUdp(), portB = Ports.FreeUdp();
+        string jsonA = Path.Combine(dir, "a.json"), jsonB = Path.Combine(dir, "b.json"), heard = Path.Combine(dir, "b.wav");
+        using var b = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portB}", "--peer", $"127.0.0.1:{portA}", "--input", "tone:660",
+            "--output", heard, "--stats-json", jsonB, "--duration", "5", "--quiet"]);
+        using var a = IntercomProcess.Start(["call", "--listen", $"127.0.0.1:{portA}", "--peer", $"127.0.0.1:{portB}", "--input", room,
+            "--output", Path.Combine(dir, "a.wav"), "--dtx", "on", "--stats-json", jsonA, "--duration", "4", "--quiet"]);
+        Assert.True(await a.WaitAsync(Timeout) == 0, a.StandardError);
+        Assert.True(await b.WaitAsync(Timeout) == 0, b.StandardError);
+
+        using JsonDocument statsA = JsonDocument.Parse(File.ReadAllText(jsonA));
+        using JsonDocument statsB = JsonDocument.Parse(File.ReadAllText(jsonB));
+        JsonElement sent = statsA.RootElement.GetProperty("sent");
+        JsonElement peer = Assert.Single(statsB.RootElement.GetProperty("peers").EnumerateArray());
+        Assert.True(sent.GetProperty("framesSuppressed").GetInt64() > 300, sent.ToString()); // of about 400 frames, all but the first hangover
+        Assert.True(sent.GetProperty("packets").GetInt64() < 60, sent.ToString());
+        Assert.True(peer.GetProperty("comfortNoiseMs").GetDouble() > 2_500, peer.ToString());
+        float[] played = SignalAnalysis.ReadWavMono(heard);
+        int from = SignalAnalysis.FirstSound(played, 0.0005f) + 48_000;
+        Assert.True(played.Length - from > 48_000, $"{played.Length} samples heard");
+        Assert.InRange(SignalAnalysis.Decibels(SignalAnalysis.Rms(played.AsSpan(from, 48_000))), -60, -50); // the room's −55 dBFS
     }
 
     [Fact]
@@ -176,6 +210,7 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--aec", "maybe"], "--aec" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--aec-tail-ms", "5"], "--aec-tail-ms" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--agc", "loud"], "--agc" },
+        { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--dtx", "auto"], "--dtx" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--noise-suppression", "on", "--processes"], "--noise-suppression" },
         { ["aec", "--far", "far.wav", "--out", "out.wav"], "--mic" },
         { ["aec", "--far", "far.wav", "--mic", "mic.wav", "--out", "out.wav", "--tail-ms", "2000"], "--tail-ms" },

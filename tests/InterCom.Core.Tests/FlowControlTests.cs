@@ -21,6 +21,7 @@ public sealed class FlowControlTests
         Assert.Equal(480, (int)Marshal.OffsetOf<CountersLayout>(nameof(CountersLayout.RdpLiveness)));
         Assert.True(72 + Marshal.SizeOf<CesSection>() <= 192 && 200 + Marshal.SizeOf<RdpSection>() <= 448, "a section runs into the next");
         Assert.Equal(7 * 8, (int)Marshal.OffsetOf<CesSection>(nameof(CesSection.LossHintPercent))); // the eighth value
+        Assert.Equal(8 * 8, (int)Marshal.OffsetOf<CesSection>(nameof(CesSection.FramesSuppressed)));
         Assert.Equal(12 * 8, (int)Marshal.OffsetOf<RdpSection>(nameof(RdpSection.ReportsReceived))); // the thirteenth
     }
 
@@ -156,8 +157,8 @@ public sealed class FlowControlTests
         string path = Path.Combine(Directory.CreateTempSubdirectory("intercom-fc-").FullName, "s.counters");
         using var writer = FlowControlCounters.Create(path);
         using var reader = FlowControlCounters.Open(path);
-        writer.Publish(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10));
-        Assert.Equal(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10), reader.Snapshot().Ces);
+        writer.Publish(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10, 7));
+        Assert.Equal(new CesCounters(1, Environment.ProcessId, 0xABCDEF, 500, 40_000, 24_000, true, 10, 7), reader.Snapshot().Ces);
     }
 
     [Fact]

@@ -20,6 +20,9 @@ public sealed record CodecOptions
     /// <summary>Default RTP payload type for L16 PCM: 96.</summary>
     public const int DefaultPcmPayloadType = 96;
 
+    /// <summary>Default RTP payload type for comfort noise (RFC 3389 at 48 kHz, so dynamic: 13 is CN at 8 kHz): 98.</summary>
+    public const int DefaultComfortNoisePayloadType = 98;
+
     /// <summary>The payload format; default <see cref="AudioCodec.Opus"/>.</summary>
     public AudioCodec Codec { get; init; } = AudioCodec.Opus;
 
@@ -52,6 +55,16 @@ public sealed record CodecOptions
 
     /// <summary>RTP payload type for L16; default <see cref="DefaultPcmPayloadType"/>.</summary>
     public int PcmPayloadType { get; init; } = DefaultPcmPayloadType;
+
+    /// <summary>RTP payload type for comfort noise (RFC 3389), sent in silence under <see cref="DiscontinuousTransmission"/> and always understood; default <see cref="DefaultComfortNoisePayloadType"/>.</summary>
+    public int ComfortNoisePayloadType { get; init; } = DefaultComfortNoisePayloadType;
+
+    /// <summary>
+    /// Discontinuous transmission: while a voice activity detector finds the input silent (200 ms after
+    /// the last sound), no audio is sent, only a comfort noise payload every 400 ms, from which the
+    /// receiver plays the sender's background; default <see langword="false"/> (every frame is sent).
+    /// </summary>
+    public bool DiscontinuousTransmission { get; init; }
 
     /// <summary>The payload type the encoder writes.</summary>
     public int PayloadType => Codec == AudioCodec.Opus ? OpusPayloadType : PcmPayloadType;
@@ -98,7 +111,7 @@ public sealed record CodecOptions
             throw new ArgumentException($"Complexity {Complexity} is out of range: 0 to 10.", nameof(Complexity));
         }
 
-        foreach ((int pt, string name) in new[] { (OpusPayloadType, nameof(OpusPayloadType)), (PcmPayloadType, nameof(PcmPayloadType)) })
+        foreach ((int pt, string name) in new[] { (OpusPayloadType, nameof(OpusPayloadType)), (PcmPayloadType, nameof(PcmPayloadType)), (ComfortNoisePayloadType, nameof(ComfortNoisePayloadType)) })
         {
             if (pt is < 96 or > 127)
             {
@@ -109,6 +122,11 @@ public sealed record CodecOptions
         if (OpusPayloadType == PcmPayloadType)
         {
             throw new ArgumentException("Opus and PCM need different payload types.", nameof(PcmPayloadType));
+        }
+
+        if (ComfortNoisePayloadType == OpusPayloadType || ComfortNoisePayloadType == PcmPayloadType)
+        {
+            throw new ArgumentException($"Comfort noise needs its own payload type: {ComfortNoisePayloadType} is taken by {(ComfortNoisePayloadType == OpusPayloadType ? "Opus" : "PCM")}.", nameof(ComfortNoisePayloadType));
         }
     }
 }

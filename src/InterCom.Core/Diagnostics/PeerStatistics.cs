@@ -44,8 +44,11 @@ public sealed record PeerStatistics(
     /// <summary>Audio removed by time-stretching to lower the delay, milliseconds in all.</summary>
     public double ShortenedMs { get; init; }
 
+    /// <summary>Comfort noise played while the sender was silent (discontinuous transmission), milliseconds in all.</summary>
+    public double ComfortNoiseMs { get; init; }
+
     /// <summary>A readable line: who, then what came, what was missing, and the delay.</summary>
     public override string ToString() => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
-        $"{EndPoint} SSRC {Ssrc:x8}{(HasLeft ? " (left)" : "")}: {PacketsReceived} packets ({BytesReceived} payload bytes), {PacketsLost} lost, {PacketsLate} late, {PacketsDuplicate} duplicate; {FramesPlayed} frames played, {FramesConcealed} concealed, {FramesRecovered} recovered by FEC, {FramesDiscarded} discarded; jitter {JitterMs:F1} ms, delay {PlayoutDelayMs:F1} ms (target {TargetDelayMs:F1}), stretched +{ExpandedMs:F0}/-{ShortenedMs:F0} ms");
+        $"{EndPoint} SSRC {Ssrc:x8}{(HasLeft ? " (left)" : "")}: {PacketsReceived} packets ({BytesReceived} payload bytes), {PacketsLost} lost, {PacketsLate} late, {PacketsDuplicate} duplicate; {FramesPlayed} frames played, {FramesConcealed} concealed, {FramesRecovered} recovered by FEC, {FramesDiscarded} discarded; jitter {JitterMs:F1} ms, delay {PlayoutDelayMs:F1} ms (target {TargetDelayMs:F1}), stretched +{ExpandedMs:F0}/-{ShortenedMs:F0} ms{(ComfortNoiseMs > 0 ? $", comfort noise {ComfortNoiseMs:F0} ms" : "")}");
 }

@@ -45,6 +45,9 @@ public sealed record SessionStatistics(
     /// <summary>Packets of new, unauthenticated sources dropped while they proved themselves (RFC 3550 appendix A.1).</summary>
     public long PacketsInProbation { get; init; }
 
+    /// <summary>Frames not sent as audio because the input was silent (<see cref="Codecs.CodecOptions.DiscontinuousTransmission"/>); comfort noise went in place of some.</summary>
+    public long FramesSuppressed { get; init; }
+
     /// <summary>RTCP datagrams taken in (reports, BYE).</summary>
     public long RtcpPacketsReceived { get; init; }
 

@@ -9,6 +9,7 @@ namespace InterCom.Core.FlowControl;
 /// <param name="TargetBitrate">The Opus bitrate the rate controller chose, bits per second.</param>
 /// <param name="FecEnabled">Whether Opus in-band FEC is on.</param>
 /// <param name="LossHintPercent">The expected-loss hint given to the Opus encoder, percent.</param>
+/// <param name="FramesSuppressed">Frames not sent as audio because the input was silent (discontinuous transmission).</param>
 public readonly record struct CesCounters(
     long Heartbeat,
     long ProcessId,
@@ -17,4 +18,5 @@ public readonly record struct CesCounters(
     long BytesSent,
     long TargetBitrate,
     bool FecEnabled,
-    long LossHintPercent);
+    long LossHintPercent,
+    long FramesSuppressed = 0);

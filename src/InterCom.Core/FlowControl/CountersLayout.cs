@@ -53,14 +53,15 @@ internal struct CesSection
     public long TargetBitrate;
     public long FecEnabled;
     public long LossHintPercent;
+    public long FramesSuppressed;
 
     public static CesSection From(in CesCounters c) => new()
     {
         Heartbeat = c.Heartbeat, ProcessId = c.ProcessId, Ssrc = c.Ssrc, PacketsSent = c.PacketsSent, BytesSent = c.BytesSent,
-        TargetBitrate = c.TargetBitrate, FecEnabled = c.FecEnabled ? 1 : 0, LossHintPercent = c.LossHintPercent,
+        TargetBitrate = c.TargetBitrate, FecEnabled = c.FecEnabled ? 1 : 0, LossHintPercent = c.LossHintPercent, FramesSuppressed = c.FramesSuppressed,
     };
 
-    public readonly CesCounters ToCounters() => new(Heartbeat, ProcessId, Ssrc, PacketsSent, BytesSent, TargetBitrate, FecEnabled != 0, LossHintPercent);
+    public readonly CesCounters ToCounters() => new(Heartbeat, ProcessId, Ssrc, PacketsSent, BytesSent, TargetBitrate, FecEnabled != 0, LossHintPercent, FramesSuppressed);
 }
 
 /// <summary>The receiving half's section: what <see cref="RdpCounters"/> holds.</summary>

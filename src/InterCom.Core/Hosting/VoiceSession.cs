@@ -198,6 +198,7 @@ public sealed class VoiceSession : IAsyncDisposable
             PacketsFromUnknownSources = _session.Dropped(DropReason.UnknownSource),
             PacketsInProbation = _session.Dropped(DropReason.InProbation),
             RtcpPacketsReceived = _session.RtcpReceived,
+            FramesSuppressed = _sender.FramesSuppressed,
             OutputFailures = _receiver.OutputFailures,
             Encrypted = _srtp is not null,
             Video = GetVideoStatistics(),

@@ -22,6 +22,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private const int StretchCooldownFactor = 3;     // after changing the length by L, play 3·L first: at most ±25 % speed
     private const int UnalikeAttemptsBeforeForce = 10;
     private const int ReadyMargin = 48;             // a packet counts as there for a read only from 1 ms after it arrived (see Measure)
+    private const long ComfortNoiseHoldSamples = 72_000; // 1.5 s without a refresh (the sender sends one every 400 ms): it went away
 
     // The receive thread's side.
     private readonly PacketMailbox _mailbox;
@@ -35,6 +36,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     // statistics from other threads (each is written whole, so each read is a value it had).
     private readonly PacketSlots _slots;
     private readonly DecodedAudio _audio;
+    private readonly Codecs.ComfortNoiseGenerator _comfort = new();
     private readonly PlayoutDelay _delay;
     private readonly int _channels;
     private readonly bool _stretching;
@@ -60,6 +62,8 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     private long _framesPlayed;
     private long _expandedSamples;
     private long _shortenedSamples;
+    private long _comfortNoiseSamples;
+    private long _comfortSetAt;
 
     private int _reading;            // the playout side is inside Read (see Dispose)
     private int _disposed;
@@ -96,6 +100,9 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
     public AudioCodec Codec => _audio.Decoder.Codec;
 
+    /// <summary>The payload type of the sender's RFC 3389 comfort noise; <see langword="null"/>: none is taken.</summary>
+    public byte? ComfortNoisePayloadType { get; init; }
+
     /// <summary>
     /// How long the first sample of the newest frame waits here before it plays, in seconds: the audio queued
     /// ahead of the playout point (smoothed, as the playout delay statistic) less that frame.
@@ -116,7 +123,10 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             return true; // the sender was just removed: the packet is simply not played
         }
 
-        int frameSamples = payload.Length > _maxPayload ? -1 : _audio.Decoder.GetFrameSamples(payload); // reads the payload only
+        bool comfortNoise = header.PayloadType == ComfortNoisePayloadType;
+        int frameSamples = payload.Length > _maxPayload ? -1
+            : comfortNoise ? (Codecs.ComfortNoisePayload.IsValid(payload) ? Volatile.Read(ref _frameSamples) : -1)
+            : _audio.Decoder.GetFrameSamples(payload); // reads the payload only
         if (frameSamples <= 0)
         {
             return false;
@@ -127,7 +137,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             Volatile.Write(ref _lbrrArrival, arrival);
         }
 
-        if (Reception.TryRecord(header, payload.Length, arrival, out long seq) && !_mailbox.TryWrite(seq, frameSamples, arrival, payload))
+        if (Reception.TryRecord(header, payload.Length, arrival, out long seq) && !_mailbox.TryWrite(seq, frameSamples, arrival, payload, comfortNoise))
         {
             Interlocked.Increment(ref _overflowed); // the playout side stopped reading: what it cannot take is dropped, not queued
         }
@@ -182,7 +192,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
 
                 if (_state != State.Playing)
                 {
-                    destination[filled..].Clear();
+                    PlaySilence(destination[filled..], now);
                     break;
                 }
 
@@ -223,6 +233,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             TargetDelayMs = _delay.Target / 48.0,
             ExpandedMs = Volatile.Read(ref _expandedSamples) / 48.0,
             ShortenedMs = Volatile.Read(ref _shortenedSamples) / 48.0,
+            ComfortNoiseMs = Volatile.Read(ref _comfortNoiseSamples) / 48.0,
         };
     }
 
@@ -347,6 +358,9 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
             _stallCredit > 0 && Queued() - _frameSamples >= _delay.Target + samples);
         switch (operation)
         {
+            case PlayoutOperation.Normal when _slots[_nextSeq].ComfortNoise:
+                EndTalkspurt(now);
+                break;
             case PlayoutOperation.Normal:
                 DecodeNext();
                 break;
@@ -397,8 +411,40 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
                 _state = State.Idle;
                 _concealedRun = 0;
                 _stallCredit = 0;
+                _comfort.Stop(); // the sender stopped without saying it fell silent: it is gone, not quiet
                 break;
         }
+    }
+
+    /// <summary>The sender fell silent (its comfort noise payload is next): its noise plays until the next talkspurt.</summary>
+    private void EndTalkspurt(long now)
+    {
+        PacketSlots.Slot slot = _slots[_nextSeq];
+        _comfort.Set(slot.Payload);
+        _comfortSetAt = now;
+        slot.Sequence = -1;
+        _nextSeq++;
+        _state = State.Idle;
+        _concealedRun = 0;
+        _stallCredit = 0;
+    }
+
+    /// <summary>Between talkspurts: the sender's comfort noise while it refreshes it, else silence.</summary>
+    private void PlaySilence(Span<float> destination, long now)
+    {
+        if (_comfort.Active && now - _comfortSetAt > ComfortNoiseHoldSamples)
+        {
+            _comfort.Stop();
+        }
+
+        if (!_comfort.Active)
+        {
+            destination.Clear();
+            return;
+        }
+
+        _comfort.Generate(destination, _channels);
+        _comfortNoiseSamples += destination.Length / _channels;
     }
 
     /// <summary>
@@ -470,7 +516,7 @@ internal sealed class JitterBuffer : Sessions.IMediaStream, IDisposable
     /// <summary>Decodes the packets that are already here onto the decoded audio until it holds <paramref name="samples"/> per channel.</summary>
     private void DecodeAhead(int samples)
     {
-        while (_audio.Frames < samples && _audio.HasRoomForFrame && _slots.Holds(_nextSeq))
+        while (_audio.Frames < samples && _audio.HasRoomForFrame && _slots.Holds(_nextSeq) && !_slots[_nextSeq].ComfortNoise)
         {
             DecodeNext(); // only audio that came: concealment is no material to shorten
         }

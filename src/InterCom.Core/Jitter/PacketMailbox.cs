@@ -26,7 +26,7 @@ internal sealed class PacketMailbox
     }
 
     /// <summary>Producer: queues a packet; <see langword="false"/> when the queue is full.</summary>
-    public bool TryWrite(long sequence, int frameSamples, long arrival, ReadOnlySpan<byte> payload)
+    public bool TryWrite(long sequence, int frameSamples, long arrival, ReadOnlySpan<byte> payload, bool comfortNoise = false)
     {
         long written = _written;
         if (written - Volatile.Read(ref _read) >= _entries.Length)
@@ -40,6 +40,7 @@ internal sealed class PacketMailbox
         entry.Sequence = sequence;
         entry.FrameSamples = frameSamples;
         entry.Arrival = arrival;
+        entry.ComfortNoise = comfortNoise;
         Volatile.Write(ref _written, written + 1);
         return true;
     }
@@ -66,5 +67,8 @@ internal sealed class PacketMailbox
 
         /// <summary>When it arrived, in 48 kHz units.</summary>
         public long Arrival;
+
+        /// <summary>An RFC 3389 comfort noise payload (the sender fell silent), not audio.</summary>
+        public bool ComfortNoise;
     }
 }

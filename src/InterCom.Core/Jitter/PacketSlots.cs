@@ -32,6 +32,7 @@ internal sealed class PacketSlots
         slot.Sequence = packet.Sequence;
         slot.Length = packet.Length;
         slot.Arrival = packet.Arrival;
+        slot.ComfortNoise = packet.ComfortNoise;
         slot.Measured = false;
     }
 
@@ -74,6 +75,7 @@ internal sealed class PacketSlots
         public int Length;
         public long Arrival;
         public bool Measured;
+        public bool ComfortNoise;
 
         public ReadOnlySpan<byte> Payload => Data.AsSpan(0, Length);
     }

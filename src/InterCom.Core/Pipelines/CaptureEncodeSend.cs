@@ -28,6 +28,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private Task _encodeTask = Task.CompletedTask;
     private int _started;
 
+    private readonly Speech.DiscontinuousTransmission? _dtx;
     private readonly FlowControlCounters? _counters;
     private readonly BitrateController? _rate;
     private readonly int _framesPerReport;
@@ -57,6 +58,7 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             _rate = new BitrateController(rateControl, codec.EffectiveBitrate(format.Channels));
         }
         _packetizer = new RtpPacketizer((byte)codec.PayloadType, session.Ssrc);
+        _dtx = codec.DiscontinuousTransmission ? new Speech.DiscontinuousTransmission(codec.FrameDuration, format.Channels) : null;
         _frame = new float[codec.FrameSamples * format.Channels];
         _pipe = PcmPipe.Create(_frame.Length * sizeof(float));
     }
@@ -74,6 +76,9 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     public long PacketsSent => _session.PacketsSent;
 
     public long BytesSent => _session.BytesSent;
+
+    /// <summary>Frames not sent as audio because the input was silent (discontinuous transmission).</summary>
+    public long FramesSuppressed => _dtx?.FramesSuppressed ?? 0;
 
     public void Start(IAudioSource? source)
     {
@@ -164,7 +169,8 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
     private void PublishCounters() => _counters?.Publish(new CesCounters(
         Environment.TickCount64, Environment.ProcessId, Volatile.Read(ref _packetizer).Ssrc,
         CountersBaseline.PacketsSent + PacketsSent, CountersBaseline.BytesSent + BytesSent,
-        _rate?.TargetBitrate ?? (Codec.Codec == AudioCodec.Opus ? Codec.EffectiveBitrate(Format.Channels) : 0), _rate?.FecEnabled ?? false, _rate?.LossHintPercent ?? 0));
+        _rate?.TargetBitrate ?? (Codec.Codec == AudioCodec.Opus ? Codec.EffectiveBitrate(Format.Channels) : 0), _rate?.FecEnabled ?? false, _rate?.LossHintPercent ?? 0,
+        CountersBaseline.FramesSuppressed + FramesSuppressed));
 
     public async ValueTask DisposeAsync()
     {
@@ -242,9 +248,23 @@ internal sealed class CaptureEncodeSend : ICaptureEncodeSend
             PublishCounters();
         }
 
-        int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
-        _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
-        _session.SendRtp(_packet, RtpHeader.FixedSize + payload, Codec.FrameDuration); // the frame is whole now: its first sample is a frame old
+        switch (_dtx?.Next(frame) ?? Speech.TransmitDecision.Audio)
+        {
+            case Speech.TransmitDecision.Audio:
+                int payload = _encoder.Encode(frame, _packet.AsSpan(RtpHeader.FixedSize));
+                _packetizer.WriteHeader(_packet, _encoder.FrameSamples);
+                _session.SendRtp(_packet, RtpHeader.FixedSize + payload, Codec.FrameDuration); // the frame is whole now: its first sample is a frame old
+                break;
+            case Speech.TransmitDecision.ComfortNoise:
+                int noise = _dtx!.WriteComfortNoise(_packet.AsSpan(RtpHeader.FixedSize));
+                _packetizer.WriteComfortNoiseHeader(_packet, (byte)Codec.ComfortNoisePayloadType, _encoder.FrameSamples);
+                _session.SendRtp(_packet, RtpHeader.FixedSize + noise, Codec.FrameDuration);
+                break;
+            default:
+                _packetizer.Skip(_encoder.FrameSamples);
+                break;
+        }
+
         if (++_frames % _framesPerReport == 0)
         {
             Report();

@@ -82,10 +82,15 @@ internal sealed class ReceiveDecodePlay : IReceiveDecodePlay, IMediaReceiver, IA
 
     bool IMediaReceiver.Takes(byte payloadType) => payloadType == _codec.OpusPayloadType || payloadType == _codec.PcmPayloadType;
 
+    bool IMediaReceiver.TakesAlongside(byte payloadType) => payloadType == _codec.ComfortNoisePayloadType;
+
     IMediaStream IMediaReceiver.Open(RemoteStream stream)
     {
         AudioCodec codec = stream.PayloadType == _codec.OpusPayloadType ? AudioCodec.Opus : AudioCodec.Pcm;
-        var buffer = new JitterBuffer(stream.Ssrc, AudioCodecFactory.CreateDecoder(codec, Format, _codec.OpusLibrary), _jitterOptions, _codec.FrameSamples, _time);
+        var buffer = new JitterBuffer(stream.Ssrc, AudioCodecFactory.CreateDecoder(codec, Format, _codec.OpusLibrary), _jitterOptions, _codec.FrameSamples, _time)
+        {
+            ComfortNoisePayloadType = (byte)_codec.ComfortNoisePayloadType,
+        };
         var input = new MixInput(stream.EndPoint, buffer) { Gain = GainFor(stream.EndPoint) };
         lock (_sendersGate)
         {

@@ -38,6 +38,18 @@ internal sealed class RtpPacketizer
         _timestamp += (uint)frameSamples;
     }
 
+    /// <summary>
+    /// Writes the header of an RFC 3389 comfort noise packet of <paramref name="payloadType"/> standing for
+    /// <paramref name="frameSamples"/> of silence (no marker: the next audio packet carries it) and advances.
+    /// </summary>
+    public void WriteComfortNoiseHeader(Span<byte> packet, byte payloadType, int frameSamples)
+    {
+        new RtpHeader(payloadType, _sequence, _timestamp, Ssrc, Marker: false).Write(packet);
+        _talkspurtStart = true;
+        _sequence++;
+        _timestamp += (uint)frameSamples;
+    }
+
     /// <summary>Lets <paramref name="samples"/> of silence pass without packets; the next packet starts a talkspurt.</summary>
     public void Skip(int samples)
     {

@@ -30,6 +30,6 @@ internal enum DropReason
     /// <summary>From an address that is none of the call's peers.</summary>
     UnknownSource,
 
-    /// <summary>A new, unauthenticated SSRC still proving itself with consecutive sequence numbers (RFC 3550 appendix A.1).</summary>
+    /// <summary>A new, unauthenticated SSRC still proving itself with consecutive sequence numbers (RFC 3550 appendix A.1); or a new SSRC's comfort noise (a stream starts with its media).</summary>
     InProbation,
 }

@@ -11,6 +11,9 @@ internal interface IMediaReceiver
     /// <summary>Whether packets of <paramref name="payloadType"/> are this receiver's.</summary>
     bool Takes(byte payloadType);
 
+    /// <summary>Whether its streams also carry <paramref name="payloadType"/> besides the one they started with (comfort noise); such packets do not start a stream.</summary>
+    bool TakesAlongside(byte payloadType) => false;
+
     /// <summary>A new stream passed the inbound filter: its buffer. Receive thread.</summary>
     IMediaStream Open(RemoteStream stream);
 

@@ -111,7 +111,7 @@ internal sealed partial class RtpSession
         {
             if (ReceiverOf(header.PayloadType) is not { } receiver)
             {
-                return DropReason.UnknownPayloadType;
+                return IsAlongside(header.PayloadType) ? DropReason.InProbation : DropReason.UnknownPayloadType; // a stream starts with its media
             }
 
             if (!authenticated && !_probation.Passes(header))
@@ -125,7 +125,7 @@ internal sealed partial class RtpSession
         {
             return DropReason.SsrcConflict; // two transport addresses for one SSRC: a collision between others, or a loop; the first stays
         }
-        else if (header.PayloadType != stream.PayloadType)
+        else if (header.PayloadType != stream.PayloadType && !stream.Receiver.TakesAlongside(header.PayloadType))
         {
             return stream.Receiver.Takes(header.PayloadType) ? DropReason.Malformed : DropReason.UnknownPayloadType;
         }
@@ -145,6 +145,19 @@ internal sealed partial class RtpSession
         }
 
         return null;
+    }
+
+    private bool IsAlongside(byte payloadType)
+    {
+        foreach (IMediaReceiver receiver in Volatile.Read(ref _receivers))
+        {
+            if (receiver.TakesAlongside(payloadType))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private RemoteStream Open(in RtpHeader header, SocketAddress from, IMediaReceiver receiver)

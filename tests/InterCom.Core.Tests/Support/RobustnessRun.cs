@@ -59,15 +59,15 @@ public static class RobustnessRun
     /// impairment while it runs. The quality figure covers the first <paramref name="recordFor"/>
     /// (default: all) of what was heard, so that a long soak's memory is the call's, not the recording's.
     /// </summary>
-    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null, Func<IAudioSource>? source = null)
+    public static async Task<RobustnessResult> RunAsync(NetworkImpairment impairment, JitterBufferOptions buffer, TimeSpan duration, Func<ImpairedRelay, TimeSpan, Task>? during = null, TimeSpan? recordFor = null, Func<IAudioSource>? source = null, Codecs.CodecOptions? codec = null)
     {
         TimeSpan recorded = recordFor is { } r && r < duration ? r : duration;
         GC.Collect(); // start clean: a full collection of what earlier tests left is not this call's pause
         GC.WaitForPendingFinalizers();
         var sink = new MemorySink(AudioFormat.Mono48k, (int)((recorded.TotalSeconds + 2) * 48_000));
-        await using var receiver = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), JitterBuffer = buffer });
+        await using var receiver = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), JitterBuffer = buffer, Codec = codec ?? new() });
         using var relay = new ImpairedRelay(new IPEndPoint(IPAddress.Loopback, 0), receiver.LocalEndPoint, impairment);
-        await using var sender = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [relay.LocalEndPoint] });
+        await using var sender = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), Peers = [relay.LocalEndPoint], Codec = codec ?? new() });
         receiver.AddPeer(new IPEndPoint(IPAddress.Loopback, relay.ForwardingPort)); // reports go back through the relay
         receiver.Start(null, sink);
         sender.Start(source?.Invoke() ?? new ToneSource(ToneHz, AudioFormat.Mono48k), null);
