@@ -38,7 +38,8 @@ internal sealed record FlowControlDocument(double RoundTripMs, double RemoteLoss
 
 internal sealed record ReceivedDocument(long Packets, long Bytes, long Lost, long Late, long Concealed, double JitterMs, double PlayoutDelayMs);
 
-internal sealed record DeviceDocument(string State, long Lost, long Reopened);
+/// <param name="ResamplingMs">What resampling a device that does not run at 48 kHz adds, capture and playback together (0: none); left out with --processes.</param>
+internal sealed record DeviceDocument(string State, long Lost, long Reopened, double? ResamplingMs);
 
 internal sealed record ProcessDocument(double CpuSeconds, double WallSeconds, int Gen0Collections, int Gen1Collections, int Gen2Collections, long AllocatedBytes);
 

@@ -93,7 +93,7 @@ internal static class StatisticsReport
             Device(report.Device));
     }
 
-    private static DeviceDocument Device(DeviceReport device) => new(device.StateName, device.Lost, device.Reopened);
+    private static DeviceDocument Device(DeviceReport device) => new(device.StateName, device.Lost, device.Reopened, device.ResamplingMs);
 
     /// <summary>What this process spent: CPU time, garbage collections and allocation since it started (the call is most of it).</summary>
     private static ProcessDocument Process()

@@ -57,6 +57,7 @@ public sealed class CliTests
             Assert.InRange(peer.GetProperty("jitterMs").GetDouble(), 0, 20);
             Assert.True(root.GetProperty("sent").GetProperty("bytes").GetInt64() > 0);
             Assert.Equal(0, root.GetProperty("sent").GetProperty("framesSuppressed").GetInt64()); // --dtx is off by default
+            Assert.Equal(0, root.GetProperty("device").GetProperty("resamplingMs").GetDouble()); // no device to resample
             Assert.Equal(0, peer.GetProperty("comfortNoiseMs").GetDouble());
             JsonElement flow = root.GetProperty("flowControl");
             Assert.InRange(flow.GetProperty("roundTripMs").GetDouble(), 0.001, 50); // RTCP went both ways

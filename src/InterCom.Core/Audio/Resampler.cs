@@ -27,9 +27,14 @@ internal sealed unsafe class Resampler : IDisposable
         {
             _ = SpeexDsp.ResamplerSkipZeros(_state);
         }
+
+        Delay = TimeSpan.FromSeconds(SpeexDsp.ResamplerGetOutputLatency(_state) / (double)outputRate);
     }
 
     public int Channels { get; }
+
+    /// <summary>What the filter delays a live stream by (a file's start-up delay skipped or not).</summary>
+    public TimeSpan Delay { get; private set; }
 
     /// <summary>Converts as much of <paramref name="input"/> as fits in <paramref name="output"/>; says how many samples (not frames) of each it used.</summary>
     public (int Consumed, int Produced) Process(ReadOnlySpan<float> input, Span<float> output)

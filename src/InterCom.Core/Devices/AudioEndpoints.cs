@@ -44,6 +44,9 @@ public sealed class AudioEndpoints : IDisposable
     /// <summary>The output in words, with the device's full name when it is one.</summary>
     public string OutputDescription { get; }
 
+    /// <summary>What resampling a device that does not run at the call's rate adds to the delay, capture and playback together; zero otherwise.</summary>
+    public TimeSpan ResamplingDelay => Stream?.ResamplingDelay ?? TimeSpan.Zero;
+
     /// <summary>The PortAudio stream behind a device source or sink now, if any (another one after a device is reopened; none while it is lost).</summary>
     public PortAudioStream? Stream => _device?.Current;
 
@@ -191,12 +194,13 @@ public sealed class AudioEndpoints : IDisposable
                 : IsWav(output) ? CreateWav(output, format, appendOutput)
                 : stream!.Playback!;
             PortAudioStreamOptions? opened = stream?.Current?.Options;
+            string rate = Resampled(stream?.Current);
             return new AudioEndpoints(
                 source,
                 sink,
                 stream,
-                (opened?.InputDevice is { } inDevice ? $"device {inDevice}" : input ?? "none") + Processing(echo, speech, noise, processing),
-                opened?.OutputDevice is { } outDevice ? $"device {outDevice}" : output ?? "none");
+                (opened?.InputDevice is { } inDevice ? $"device {inDevice}{rate}" : input ?? "none") + Processing(echo, speech, noise, processing),
+                opened?.OutputDevice is { } outDevice ? $"device {outDevice}{rate}" : output ?? "none");
         }
         catch
         {
@@ -218,6 +222,10 @@ public sealed class AudioEndpoints : IDisposable
         _device?.Dispose();
         _device = null;
     }
+
+    private static string Resampled(PortAudioStream? stream)
+        => stream is null || stream.DeviceSampleRate == stream.Format.SampleRate ? ""
+            : string.Create(CultureInfo.InvariantCulture, $" at {stream.DeviceSampleRate} Hz, resampled ({stream.ResamplingDelay.TotalMilliseconds:F1} ms both ways)");
 
     private static string Processing(bool echo, SpeechOptions speech, bool noise, bool processing)
     {

@@ -25,13 +25,16 @@ public sealed unsafe class PortAudioStream : IDisposable
     private GCHandle _self;
     private int _disposed;
 
-    private PortAudioStream(PortAudioStreamOptions options, CallbackState state, PortAudioLibrary library, PaStreamHandle handle, GCHandle self)
+    private PortAudioStream(PortAudioStreamOptions options, CallbackState state, PortAudioLibrary library, PaStreamHandle handle, GCHandle self, int deviceRate, RateConversion? rates)
     {
         Options = options;
         _state = state;
         _library = library;
         _handle = handle;
         _self = self;
+        DeviceSampleRate = deviceRate;
+        _rates = rates;
+
         PaStreamInfo* info = library.GetStreamInfo(handle);
         InputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->inputLatency);
         OutputLatency = info is null ? TimeSpan.Zero : TimeSpan.FromSeconds(info->outputLatency);
@@ -49,8 +52,19 @@ public sealed unsafe class PortAudioStream : IDisposable
     /// <summary>The options the stream was opened with.</summary>
     public PortAudioStreamOptions Options { get; }
 
-    /// <summary>The stream's format.</summary>
+    /// <summary>The stream's format: what <see cref="Capture"/> gives and <see cref="Playback"/> takes.</summary>
     public AudioFormat Format => Options.Format;
+
+    /// <summary>
+    /// The rate the device runs at: the format's, or, for a device that cannot open at it (a JACK
+    /// server at 44.1 kHz), the device's own, with the audio resampled both ways.
+    /// </summary>
+    public int DeviceSampleRate { get; }
+
+    /// <summary>What resampling to and from <see cref="DeviceSampleRate"/> adds to the delay, capture and playback together; zero at the format's rate.</summary>
+    public TimeSpan ResamplingDelay => _rates?.Delay ?? TimeSpan.Zero;
+
+    private readonly RateConversion? _rates;
 
     /// <summary>The capture side as a real-time source, or <see langword="null"/> for a playback-only stream.</summary>
     public IAudioSource? Capture { get; }
@@ -146,6 +160,7 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         PortAudioLibrary library = PortAudioHost.Acquire();
         GCHandle self = GCHandle.Alloc(state);
+        RateConversion? rates = null;
         try
         {
             PaStreamParameters input = Parameters(options.InputDevice, channels, options.SuggestedLatency, AudioDirection.Input);
@@ -153,22 +168,30 @@ public sealed unsafe class PortAudioStream : IDisposable
             PaStreamParameters* inputPtr = options.InputDevice is null ? null : &input;
             PaStreamParameters* outputPtr = options.OutputDevice is null ? null : &output;
             string devices = DevicesOf(options);
-            int supported = library.IsFormatSupported(inputPtr, outputPtr, options.Format.SampleRate);
+            int rate = options.Format.SampleRate;
+            int supported = library.IsFormatSupported(inputPtr, outputPtr, rate);
+            if (supported != paNoError && probe is null && DeviceRate(options) is { } own && own != rate && library.IsFormatSupported(inputPtr, outputPtr, own) == paNoError)
+            {
+                (rate, supported) = (own, paNoError);
+                rates = new RateConversion(options, state, rate); // resampled to and from the call's rate (before the open: it may refuse, libspeexdsp missing)
+            }
+
             PortAudioException.ThrowIfError(supported, "Pa_IsFormatSupported", $"{devices} does not support {options.Format}");
             int error = library.OpenStream(
                 out PaStreamHandle? handle,
                 inputPtr,
                 outputPtr,
-                options.Format.SampleRate,
+                rate,
                 new CULong((nuint)options.FramesPerBuffer),
                 new CULong((nuint)(paClipOff | paDitherOff)),
                 &OnAudio,
                 (void*)GCHandle.ToIntPtr(self));
-            PortAudioException.ThrowIfError(error, "Pa_OpenStream", $"cannot open {devices} at {options.Format}");
-            return new PortAudioStream(options, state, library, handle!, self);
+            PortAudioException.ThrowIfError(error, "Pa_OpenStream", $"cannot open {devices} at {rate} Hz");
+            return new PortAudioStream(options, state, library, handle!, self, rate, rates);
         }
         catch
         {
+            rates?.Dispose();
             self.Free();
             state.Dispose();
             PortAudioHost.Release(library);
@@ -228,6 +251,7 @@ public sealed unsafe class PortAudioStream : IDisposable
             "InterCom PortAudio close");
         if (closed)
         {
+            _rates?.Dispose(); // no callback renders through it any more
             _state.Dispose(); // no callback can signal its wakes any more
             _self.Free();
             PortAudioHost.Release(_library);
@@ -245,6 +269,14 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
 
         return closed;
+    }
+
+    /// <summary>The rate the stream's devices run at by default (for JACK: the server's), when they agree and it is a whole number of hertz.</summary>
+    private static int? DeviceRate(PortAudioStreamOptions options)
+    {
+        double rate = (options.InputDevice ?? options.OutputDevice)!.DefaultSampleRate;
+        bool agree = options.InputDevice is null || options.OutputDevice is null || options.InputDevice.DefaultSampleRate == options.OutputDevice.DefaultSampleRate;
+        return agree && rate is >= 8_000 and <= 192_000 && rate == Math.Floor(rate) ? (int)rate : null;
     }
 
     /// <summary>The devices of <paramref name="options"/> in words, each once: "#0 'system' (JACK ...)" or "A + B".</summary>
@@ -449,6 +481,11 @@ public sealed unsafe class PortAudioStream : IDisposable
                 stream._state.PlayedRing?.DiscardTo(stream._state.CaptureRing.ReadPosition); // in step: both rings got the same periods
             }
 
+            if (stream._rates is { } rates)
+            {
+                return rates.ReadCaptured(destination, stream, cancellationToken);
+            }
+
             return stream.WaitFor(s_enoughCaptured, stream._state.CaptureWake, destination.Length, cancellationToken) ? stream._state.CaptureRing!.Read(destination) : 0;
         }
 
@@ -456,7 +493,7 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         public int ReadPlayed(Span<float> destination)
         {
-            int read = stream._state.PlayedRing?.Read(destination) ?? 0;
+            int read = stream._rates is { } rates ? rates.ReadPlayed(destination) : stream._state.PlayedRing?.Read(destination) ?? 0;
             destination[read..].Clear();
             return destination.Length;
         }
@@ -466,7 +503,16 @@ public sealed unsafe class PortAudioStream : IDisposable
 
     private sealed class PlaybackSink(PortAudioStream stream) : IRenderedSink
     {
-        public void Attach(IAudioRenderer renderer) => Volatile.Write(ref stream._state.Renderer, renderer);
+        public void Attach(IAudioRenderer renderer)
+        {
+            if (stream._rates?.Renderer is { } resampling)
+            {
+                resampling.Inner = renderer;
+                renderer = resampling;
+            }
+
+            Volatile.Write(ref stream._state.Renderer, renderer);
+        }
 
         public void Detach() => Volatile.Write(ref stream._state.Renderer, null);
 
@@ -481,6 +527,11 @@ public sealed unsafe class PortAudioStream : IDisposable
 
         public void Write(ReadOnlySpan<float> samples, CancellationToken cancellationToken)
         {
+            if (stream._rates is { } rates)
+            {
+                samples = rates.ToDevice(samples);
+            }
+
             if (stream.WaitFor(s_roomToPlay, stream._state.PlaybackWake, samples.Length, cancellationToken))
             {
                 _ = stream._state.PlaybackRing!.Write(samples);
@@ -489,5 +540,113 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
 
         public void Dispose() => stream.Dispose();
+    }
+
+    /// <summary>
+    /// A device at another rate than the call's: captured (and played, for the echo canceller) audio
+    /// resampled to the call's rate on the pipeline thread, in step; played audio resampled to the
+    /// device's, on the writing thread or, when the device pulls, on its callback.
+    /// </summary>
+    private sealed class RateConversion : IDisposable
+    {
+        private static readonly Func<CallbackState, int, bool> s_anyCaptured = static (s, n) => s.CaptureRing!.Count >= n;
+        private readonly CallbackState _state;
+        private readonly ResamplingQueue? _captured;
+        private readonly ResamplingQueue? _played;
+        private readonly Resampler? _toDevice;
+        private readonly float[] _scratch;
+        private readonly float[] _playedScratch;
+        private readonly float[] _deviceScratch;
+        private readonly double _deviceRatio; // device samples per call sample
+        private readonly int _channels;
+
+        public RateConversion(PortAudioStreamOptions options, CallbackState state, int deviceRate)
+        {
+            _state = state;
+            _channels = options.Format.Channels;
+            int rate = options.Format.SampleRate;
+            _deviceRatio = deviceRate / (double)rate;
+            int capacity = Math.Max(8192, options.Format.FramesIn(options.RingCapacity) * _channels);
+            _scratch = new float[capacity];
+            _playedScratch = state.PlayedRing is null ? [] : new float[capacity];
+            _deviceScratch = options.OutputDevice is null ? [] : new float[(int)Math.Ceiling(capacity * _deviceRatio) + (4 * _channels)];
+            TimeSpan delay = TimeSpan.Zero;
+            if (options.InputDevice is not null)
+            {
+                _captured = new ResamplingQueue(_channels, deviceRate, rate, 2 * capacity);
+                _played = state.PlayedRing is null ? null : new ResamplingQueue(_channels, deviceRate, rate, 2 * capacity);
+                delay += _captured.Delay;
+            }
+
+            if (options.OutputDevice is not null)
+            {
+                _toDevice = new Resampler(_channels, rate, deviceRate, skipDelay: false);
+                Renderer = new ResamplingRenderer(_channels, rate, deviceRate, capacity);
+                delay += _toDevice.Delay;
+            }
+
+            Delay = delay;
+        }
+
+        public TimeSpan Delay { get; }
+
+        /// <summary>For a device that pulls: the call's renderer resampled on the callback.</summary>
+        public ResamplingRenderer? Renderer { get; }
+
+        /// <summary>Fills <paramref name="destination"/> at the call's rate from what the device captured; 0 when the stream closed or the read was cancelled.</summary>
+        public int ReadCaptured(Span<float> destination, PortAudioStream stream, CancellationToken cancellationToken)
+        {
+            ResamplingQueue captured = _captured!;
+            while (captured.Count < destination.Length)
+            {
+                int missing = (int)Math.Ceiling((destination.Length - captured.Count) / _channels * _deviceRatio) * _channels;
+                int wanted = Math.Clamp(missing, _channels, _scratch.Length);
+                if (!stream.WaitFor(s_anyCaptured, _state.CaptureWake, wanted, cancellationToken))
+                {
+                    return 0;
+                }
+
+                int n = Math.Min(_state.CaptureRing!.Count, _scratch.Length) / _channels * _channels;
+                _state.CaptureRing.Read(_scratch.AsSpan(0, n));
+                captured.Push(_scratch.AsSpan(0, n));
+                if (_played is not null)
+                {
+                    Span<float> played = _playedScratch.AsSpan(0, n);
+                    played[_state.PlayedRing!.Read(played)..].Clear();
+                    _played.Push(played); // the same samples in as captured: the two stay in step
+                }
+            }
+
+            return captured.Pop(destination);
+        }
+
+        /// <summary>What was played with the audio <see cref="ReadCaptured"/> gave last, at the call's rate.</summary>
+        public int ReadPlayed(Span<float> destination) => _played?.Pop(destination) ?? 0;
+
+        /// <summary>Audio at the call's rate as the device's (valid until the next call).</summary>
+        public ReadOnlySpan<float> ToDevice(ReadOnlySpan<float> samples)
+        {
+            int produced = 0;
+            while (!samples.IsEmpty && produced < _deviceScratch.Length)
+            {
+                (int used, int made) = _toDevice!.Process(samples, _deviceScratch.AsSpan(produced));
+                produced += made;
+                samples = samples[used..];
+                if (used == 0)
+                {
+                    break;
+                }
+            }
+
+            return _deviceScratch.AsSpan(0, produced);
+        }
+
+        public void Dispose()
+        {
+            _captured?.Dispose();
+            _played?.Dispose();
+            _toDevice?.Dispose();
+            Renderer?.Dispose();
+        }
     }
 }

@@ -60,5 +60,9 @@ internal static partial class Interop
 
         [LibraryImport(Library, EntryPoint = "speex_resampler_skip_zeros")]
         internal static partial int ResamplerSkipZeros(IntPtr state);
+
+        /// <summary>The filter's delay, in output samples per channel.</summary>
+        [LibraryImport(Library, EntryPoint = "speex_resampler_get_output_latency")]
+        internal static partial int ResamplerGetOutputLatency(IntPtr state);
     }
 }

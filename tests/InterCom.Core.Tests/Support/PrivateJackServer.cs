@@ -9,10 +9,13 @@ namespace InterCom.Core.Tests;
 /// </summary>
 internal sealed class PrivateJackServer : IDisposable
 {
+    private readonly int _sampleRate;
     private Process? _server;
 
-    public PrivateJackServer()
+    /// <param name="sampleRate">The server's rate (its dummy driver's).</param>
+    public PrivateJackServer(int sampleRate = 48_000)
     {
+        _sampleRate = sampleRate;
         Name = $"ic-{Guid.NewGuid():N}"[..15];
         Start();
     }
@@ -28,7 +31,7 @@ internal sealed class PrivateJackServer : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             var info = new ProcessStartInfo("jackd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string arg in new[] { "-n", Name, "-t", "2000", "-d", "dummy", "-r", "48000", "-p", "256", "-C", "2", "-P", "2" })
+            foreach (string arg in new[] { "-n", Name, "-t", "2000", "-d", "dummy", "-r", _sampleRate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-p", "256", "-C", "2", "-P", "2" })
             {
                 info.ArgumentList.Add(arg);
             }
