@@ -4,6 +4,7 @@ using BenchmarkDotNet.Running;
 using InterCom.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- --filter '*'
+// dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- --filter "*SpeechBenchmarks*"   (the speech chain per 10 ms block)
 // dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- robustness [--seconds 30] [--plot FILE.png]
 // dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- soak [--minutes 10] [--loss 20]
 // dotnet run -c Release --project benchmarks/InterCom.Benchmarks -- fec [--seconds 30] [--loss 10] [--runs 3]
