@@ -559,6 +559,7 @@ public sealed unsafe class PortAudioStream : IDisposable
         private readonly float[] _deviceScratch;
         private readonly double _deviceRatio; // device samples per call sample
         private readonly int _channels;
+        private bool _playedWanted; // the echo canceller reads what was played: only then is it resampled
 
         public RateConversion(PortAudioStreamOptions options, CallbackState state, int deviceRate)
         {
@@ -609,7 +610,11 @@ public sealed unsafe class PortAudioStream : IDisposable
                 int n = Math.Min(_state.CaptureRing!.Count, _scratch.Length) / _channels * _channels;
                 _state.CaptureRing.Read(_scratch.AsSpan(0, n));
                 captured.Push(_scratch.AsSpan(0, n));
-                if (_played is not null)
+                if (_played is not null && !_playedWanted)
+                {
+                    _state.PlayedRing!.DiscardTo(_state.CaptureRing.ReadPosition); // kept in step, unread
+                }
+                else if (_played is not null)
                 {
                     Span<float> played = _playedScratch.AsSpan(0, n);
                     played[_state.PlayedRing!.Read(played)..].Clear();
@@ -621,7 +626,11 @@ public sealed unsafe class PortAudioStream : IDisposable
         }
 
         /// <summary>What was played with the audio <see cref="ReadCaptured"/> gave last, at the call's rate.</summary>
-        public int ReadPlayed(Span<float> destination) => _played?.Pop(destination) ?? 0;
+        public int ReadPlayed(Span<float> destination)
+        {
+            _playedWanted = true; // from the next capture on; one block of silence as the reference first
+            return _played?.Pop(destination) ?? 0;
+        }
 
         /// <summary>Audio at the call's rate as the device's (valid until the next call).</summary>
         public ReadOnlySpan<float> ToDevice(ReadOnlySpan<float> samples)
