@@ -13,7 +13,7 @@ namespace InterCom.Core.FlowControl;
 /// expected-loss hint a quarter above the loss seen. While congested FEC is off: its redundancy would
 /// add to the queue that causes the loss. After <see cref="RateControlOptions.CleanReportsPerStep"/>
 /// clean reports in a row the bitrate rises by 10 % of the maximum (not above the maximum, nor for a
-/// minute above 85 % of the bitrate at which the last congestion began); at the maximum with a clean
+/// minute above 85 % of the last bitrate that congestion cut); at the maximum with a clean
 /// link, FEC goes off again.
 /// Between the loss thresholds nothing changes (hysteresis).
 /// </summary>
@@ -32,7 +32,7 @@ internal sealed class BitrateController
     private double _lossAtBackOff = -1;   // the loss when the bitrate was last lowered for congestion; -1: not since the last clean report
     private bool _lossFollowsRate;        // the loss fell by half after we lowered the bitrate: it is ours (a queue that overflows), until a clean report
     private const int CeilingReports = 60;  // how long a bitrate that overfilled the path caps the climb: a minute, then it probes again
-    private int _ceiling;                   // 85 % of the bitrate at which the last congestion began; 0: none
+    private int _ceiling;                   // 85 % of the last bitrate congestion cut; 0: none
     private long _queueAtCut = -1;          // the queue delay when the bitrate was last cut; -1: the last report cut nothing
     private double _lossAtCut;
     private int _ceilingLeft;
@@ -144,6 +144,13 @@ internal sealed class BitrateController
 
         (_queueAtCut, _lossAtCut) = (QueueDelayMicros, fractionLost);
         _lossAtBackOff = Math.Max(_lossAtBackOff, fractionLost);
+        if (wasCongested)
+        {
+            // Cut again: the bitrate that still overfilled the path caps the climb (for what is left of the minute).
+            int capped = Math.Max(_options.MinBitrate, TargetBitrate * 85 / 100);
+            (_ceiling, _ceilingLeft) = _ceiling > 0 ? (Math.Min(_ceiling, capped), _ceilingLeft) : (capped, CeilingReports);
+        }
+
         double cut = QueueDelayMicros >= 2 * congestionDelay ? 0.7 : 0.85; // a long queue drains only well below the link's rate
         TargetBitrate = Math.Max(_options.MinBitrate, (int)(TargetBitrate * cut));
     }
