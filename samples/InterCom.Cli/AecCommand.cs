@@ -49,7 +49,7 @@ internal static class AecCommand
             ? string.Create(CultureInfo.InvariantCulture, $"ERLE {db:F1} dB over {report.FarEndBlocks} blocks of 10 ms in which the far end plays")
             : "ERLE not measured: the far end plays in no block after the first 2 s";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{erle}; {report.Duration.TotalSeconds:F1} s processed, {report.TimePerBlock.TotalMicroseconds:F0} µs per 10 ms block ({report.TimePerBlock.TotalMilliseconds / 10 * 100:F1} % of a core); " +
+            $"{erle}; {report.Duration.TotalSeconds:F1} s processed, {report.TimePerBlock.TotalMicroseconds:F0} µs per 10 ms of audio ({report.TimePerBlock.TotalMilliseconds / 10 * 100:F1} % of a core); " +
             $"written to {outPath} (lined up with the microphone: the {report.Delay.TotalMilliseconds:F0} ms the chain delays is taken out)")).ConfigureAwait(false);
         return 0;
     }

@@ -22,9 +22,9 @@ public sealed partial class EchoCancellationTests(Xunit.Abstractions.ITestOutput
         double linear = await ErleAsync(dir, "--linear-only");
         double full = await ErleAsync(dir);
         output.WriteLine($"ERLE linear {linear:F1} dB, with residual suppression {full:F1} dB");
-        // Measured 15.7 and 22.9 dB (the scene is the same every run); the noise at -50 dBFS under a -25 dBFS echo caps either near 25 dB.
+        // Measured 16.1 and 28.8 dB on 20 ms blocks (15.7 and 22.9 on 10 ms); the scene is the same every run.
         Assert.True(linear >= 13, $"the linear filter took the echo down by {linear:F1} dB");
-        Assert.True(full >= 20, $"with residual echo suppression the echo went down by {full:F1} dB");
+        Assert.True(full >= 26, $"with residual echo suppression the echo went down by {full:F1} dB");
     }
 
     [Fact]

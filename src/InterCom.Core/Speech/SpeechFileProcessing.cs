@@ -10,21 +10,22 @@ namespace InterCom.Core.Speech;
 /// still learns before), dB. Near-end speech in those blocks lowers it (it is kept, as it should be).
 /// <see langword="null"/> when the far end plays in no such block.
 /// </param>
-/// <param name="FarEndBlocks">The 10 ms blocks it was measured over.</param>
+/// <param name="FarEndBlocks">The 10 ms stretches it was measured over.</param>
 /// <param name="Delay">How much later the output is than the microphone (the preprocessor's block; the output file is written shifted back by it).</param>
-/// <param name="TimePerBlock">The processor's own time per 10 ms block, averaged (the cost of the chain in a call, on this machine).</param>
+/// <param name="TimePerBlock">The processor's own time per 10 ms of audio, averaged (the cost of the chain in a call, on this machine).</param>
 public sealed record SpeechProcessingReport(TimeSpan Duration, double? EchoReturnLossEnhancementDb, int FarEndBlocks, TimeSpan Delay, TimeSpan TimePerBlock);
 
 /// <summary>
 /// The capture side's speech chain on recordings: the same canceller and preprocessor as in a call,
-/// block by block at 48 kHz, for tuning on one's own room (<c>intercom aec</c>).
+/// block by block at 48 kHz (blocks of <see cref="SpeechOptions.BlockDuration"/>), for tuning on one's own room (<c>intercom aec</c>).
 /// </summary>
 public static class SpeechFileProcessing
 {
     /// <summary>How long the filter is given to learn before the ERLE is measured: 2 s.</summary>
     public static readonly TimeSpan ConvergenceTime = TimeSpan.FromSeconds(2);
 
-    private const double FarEndActiveDbfs = -50; // a block of the far end's below this plays nothing to cancel
+    private const double FarEndActiveDbfs = -50; // 10 ms of the far end's below this play nothing to cancel
+    private const int TenMs = AudioFormat.CallSampleRate / 100;   // what the ERLE and the cost are measured over
 
     /// <summary>
     /// Cancels the echo of <paramref name="farPath"/> (what the loudspeaker played) in <paramref name="microphonePath"/>
@@ -63,7 +64,7 @@ public static class SpeechFileProcessing
             processor.Process(mic.AsSpan(start, block), played, output.AsSpan(start, block));
         }
 
-        TimeSpan perBlock = blocks == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started) / blocks;
+        TimeSpan perTenMs = blocks == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(started) / (blocks * (double)block / TenMs);
 
         // Shifted back by the preprocessor's delay: the output lines up with the microphone, sample for sample.
         float[] aligned = output.Length > delay ? output[delay..] : [];
@@ -72,8 +73,8 @@ public static class SpeechFileProcessing
             sink.Write(aligned, CancellationToken.None);
         }
 
-        (double? erle, int measured) = Erle(far, mic, aligned, block);
-        return new SpeechProcessingReport(AudioFormat.Mono48k.DurationOf(blocks * block), erle, measured, AudioFormat.Mono48k.DurationOf(delay), perBlock);
+        (double? erle, int measured) = Erle(far, mic, aligned, TenMs);
+        return new SpeechProcessingReport(AudioFormat.Mono48k.DurationOf(blocks * block), erle, measured, AudioFormat.Mono48k.DurationOf(delay), perTenMs);
     }
 
     private static (double? Db, int Blocks) Erle(float[] far, float[] mic, float[] output, int block)

@@ -4,7 +4,7 @@ namespace InterCom.Core.Speech;
 
 /// <summary>
 /// A capture source with the speech chain on it: reads the device (and, with echo cancellation, what it
-/// played in the same callbacks), cuts both into 10 ms mono blocks, runs <see cref="SpeechProcessor"/>
+/// played in the same callbacks), cuts both into mono blocks of the processor's, runs <see cref="SpeechProcessor"/>
 /// and gives the result on every channel. Frames that are not whole blocks (2.5 or 5 ms) come out a
 /// steady part of a block later rather than in bursts. Allocates only on the first read.
 /// </summary>

@@ -3,7 +3,7 @@ using static InterCom.Core.Interop.Interop;
 namespace InterCom.Core.Speech;
 
 /// <summary>
-/// libspeexdsp's echo canceller and preprocessor on mono blocks of 10 ms: one block of the microphone and
+/// libspeexdsp's echo canceller and preprocessor on mono blocks of 10 or 20 ms (<see cref="SpeechOptions.BlockDuration"/>): one block of the microphone and
 /// the block played at the same time (the reference) in, the cleaned block out. The preprocessor
 /// suppresses noise and the echo the linear filter left (linked to the canceller). Not thread-safe: one capture thread uses it. Allocates only when made.
 /// </summary>
@@ -22,7 +22,7 @@ internal sealed unsafe class SpeechProcessor : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         SpeexDspLibrary.EnsureUsable();
-        BlockSamples = sampleRate / 100;
+        BlockSamples = (int)Math.Round(sampleRate * options.BlockDuration.TotalSeconds);
         (_mic, _played, _out) = (new short[BlockSamples], new short[BlockSamples], new short[BlockSamples]);
         EchoCancellation = echoCancellation;
         int rate = sampleRate;
@@ -53,7 +53,7 @@ internal sealed unsafe class SpeechProcessor : IDisposable
         }
     }
 
-    /// <summary>Samples in a block: 10 ms.</summary>
+    /// <summary>Samples in a block: 10 or 20 ms.</summary>
     public int BlockSamples { get; }
 
     /// <summary>Whether the echo canceller runs.</summary>
