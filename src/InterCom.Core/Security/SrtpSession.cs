@@ -20,8 +20,18 @@ internal enum SrtpResult
     Replay,
 }
 
+/// <summary>An SRTP protection profile (RFC 5764 section 4.1.2 names them for DTLS-SRTP).</summary>
+internal enum SrtpProfile
+{
+    /// <summary>AEAD_AES_128_GCM (RFC 7714): 16-byte tag, 12-byte salt; the pre-shared-key call's.</summary>
+    AeadAes128Gcm,
+
+    /// <summary>AES_CM_128_HMAC_SHA1_80 (RFC 3711): 10-byte tag, 14-byte salt; what every browser offers.</summary>
+    AesCm128HmacSha1_80,
+}
+
 /// <summary>
-/// SRTP and SRTCP with AEAD_AES_128_GCM (RFC 7714) for one call: the session keys derived from the
+/// SRTP and SRTCP with AEAD_AES_128_GCM (RFC 7714) or AES_CM_128_HMAC_SHA1_80 (RFC 3711) for one call: the session keys derived from the
 /// pre-shared <see cref="SrtpMasterKey"/> (RFC 3711 section 4.3), protection of what we send (rollover
 /// counter across sequence wrap, SRTCP index per SSRC), and unprotection of what comes in, with a
 /// 64-packet replay window per source (RFC 3711 section 3.3.2). Every party uses the same key, so IVs
@@ -35,19 +45,24 @@ internal enum SrtpResult
 /// </remarks>
 internal sealed class SrtpSession : IDisposable
 {
+    /// <summary>The longest tag of any profile (GCM's): the room a packet buffer leaves after the packet.</summary>
     public const int TagLength = 16;
 
-    /// <summary>What SRTCP adds to an RTCP packet: the tag and the E flag with the 31-bit index.</summary>
+    /// <summary>The most SRTCP adds to an RTCP packet: the tag and the E flag with the 31-bit index.</summary>
     public const int SrtcpOverhead = TagLength + 4;
 
     private const int ReplayWindow = 64;
     private const int MaxSources = 256;
     private const uint EncryptedFlag = 0x8000_0000;
 
-    private readonly AesGcm _rtpSend;
-    private readonly AesGcm _rtpReceive;
-    private readonly AesGcm _rtcpSend;
-    private readonly AesGcm _rtcpReceive;
+    private readonly AesGcm _rtpSend = null!;    // GCM; the AES-CM profile uses the four below instead
+    private readonly AesGcm _rtpReceive = null!;
+    private readonly AesGcm _rtcpSend = null!;
+    private readonly AesGcm _rtcpReceive = null!;
+    private readonly SrtpAesCm? _cmRtpSend;
+    private readonly SrtpAesCm? _cmRtpReceive;
+    private readonly SrtpAesCm? _cmRtcpSend;
+    private readonly SrtpAesCm? _cmRtcpReceive;
     private readonly byte[] _rtpSalt = new byte[SrtpMasterKey.SaltLength];
     private readonly byte[] _rtcpSalt = new byte[SrtpMasterKey.SaltLength];
     private readonly Dictionary<uint, Replay> _rtpSources = [];
@@ -64,16 +79,46 @@ internal sealed class SrtpSession : IDisposable
 
     /// <summary>From a master key and salt (any AES key size; a salt of at most 14 bytes).</summary>
     internal SrtpSession(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
+        => (_rtpSend, _rtpReceive, _rtcpSend, _rtcpReceive) = Gcm(masterKey, masterSalt, _rtpSalt, _rtcpSalt);
+
+    /// <summary>From a master key and salt of <paramref name="profile"/> (DTLS-SRTP's exporter gives them: 16 + 12 bytes for GCM, 16 + 14 for AES-CM).</summary>
+    internal SrtpSession(SrtpProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt)
+    {
+        Profile = profile;
+        if (profile == SrtpProfile.AeadAes128Gcm)
+        {
+            (_rtpSend, _rtpReceive, _rtcpSend, _rtcpReceive) = Gcm(masterKey, masterSalt, _rtpSalt, _rtcpSalt);
+            return;
+        }
+
+        if (masterSalt.Length != SrtpAesCm.SaltLength)
+        {
+            throw new ArgumentException($"An AES-CM master salt is {SrtpAesCm.SaltLength} bytes.", nameof(masterSalt));
+        }
+
+        (_cmRtpSend, _cmRtpReceive) = (new SrtpAesCm(masterKey, masterSalt, rtcp: false), new SrtpAesCm(masterKey, masterSalt, rtcp: false));
+        (_cmRtcpSend, _cmRtcpReceive) = (new SrtpAesCm(masterKey, masterSalt, rtcp: true), new SrtpAesCm(masterKey, masterSalt, rtcp: true));
+    }
+
+    /// <summary>The protection profile.</summary>
+    public SrtpProfile Profile { get; }
+
+    /// <summary>The tag this profile appends to an RTP packet.</summary>
+    public int RtpTagLength => Profile == SrtpProfile.AeadAes128Gcm ? TagLength : SrtpAesCm.TagLength;
+
+    /// <summary>GCM's four ciphers from the master key, and its two session salts.</summary>
+    private static (AesGcm, AesGcm, AesGcm, AesGcm) Gcm(ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, Span<byte> rtpSalt, Span<byte> rtcpSalt)
     {
         Span<byte> rtpKey = stackalloc byte[masterKey.Length];
         Span<byte> rtcpKey = stackalloc byte[masterKey.Length];
         SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtpEncryption, rtpKey);
-        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtpSalt, _rtpSalt);
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtpSalt, rtpSalt);
         SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtcpEncryption, rtcpKey);
-        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtcpSalt, _rtcpSalt);
-        (_rtpSend, _rtpReceive, _rtcpSend, _rtcpReceive) = (new(rtpKey, TagLength), new(rtpKey, TagLength), new(rtcpKey, TagLength), new(rtcpKey, TagLength));
+        SrtpKeyDerivation.Derive(masterKey, masterSalt, SrtpKeyDerivation.RtcpSalt, rtcpSalt);
+        var ciphers = (new AesGcm(rtpKey, TagLength), new AesGcm(rtpKey, TagLength), new AesGcm(rtcpKey, TagLength), new AesGcm(rtcpKey, TagLength));
         CryptographicOperations.ZeroMemory(rtpKey);
         CryptographicOperations.ZeroMemory(rtcpKey);
+        return ciphers;
     }
 
     /// <summary>For the RFC 7714 test vectors, which give session keys and salts directly.</summary>
@@ -106,7 +151,19 @@ internal sealed class SrtpSession : IDisposable
         Span<byte> payload = packet[header..length];
         lock (_rtpSendGate)
         {
-            RtpIv(iv, _rtpSalt, ssrc, SendRollover(ssrc, seq), seq);
+            uint roc = SendRollover(ssrc, seq);
+            if (_cmRtpSend is { } cm)
+            {
+                // RFC 3711: encrypt the payload, then tag the packet followed by the ROC (written where the tag goes, then overwritten).
+                cm.Apply(payload, ssrc, ((long)roc << 16) | seq);
+                BinaryPrimitives.WriteUInt32BigEndian(packet[length..], roc);
+                Span<byte> tag = stackalloc byte[SrtpAesCm.TagLength];
+                cm.Tag(packet[..(length + 4)], tag);
+                tag.CopyTo(packet[length..]);
+                return length + SrtpAesCm.TagLength;
+            }
+
+            RtpIv(iv, _rtpSalt, ssrc, roc, seq);
             _rtpSend.Encrypt(iv, payload, payload, packet.Slice(length, TagLength), packet[..header]);
         }
 
@@ -161,6 +218,17 @@ internal sealed class SrtpSession : IDisposable
             }
 
             _rtcpSendIndex[ssrc] = (index + 1) & ~EncryptedFlag;
+            if (_cmRtcpSend is { } cm)
+            {
+                // RFC 3711 section 3.4: header | encrypted | E + index | tag.
+                rtcp.CopyTo(output);
+                int body = rtcp.Length;
+                cm.Apply(output[8..body], ssrc, index);
+                BinaryPrimitives.WriteUInt32BigEndian(output[body..], EncryptedFlag | index);
+                cm.Tag(output[..(body + 4)], output.Slice(body + 4, SrtpAesCm.TagLength));
+                return body + 4 + SrtpAesCm.TagLength;
+            }
+
             Span<byte> iv = stackalloc byte[12];
             RtcpIv(iv, _rtcpSalt, ssrc, index);
             Span<byte> aad = stackalloc byte[12];
@@ -196,7 +264,7 @@ internal sealed class SrtpSession : IDisposable
     {
         length = 0;
         int header = RtpHeader.HeaderLength(datagram);
-        if (header < 0 || datagram.Length < header + TagLength || output.Length < datagram.Length)
+        if (header < 0 || datagram.Length < header + RtpTagLength || output.Length < datagram.Length)
         {
             return SrtpResult.Malformed;
         }
@@ -208,6 +276,23 @@ internal sealed class SrtpSession : IDisposable
         if (index < 0 || (replay is not null && replay.Seen(index)))
         {
             return SrtpResult.Replay;
+        }
+
+        if (_cmRtpReceive is { } cm)
+        {
+            int tagAt = datagram.Length - SrtpAesCm.TagLength;
+            Span<byte> authenticated = output[..(tagAt + 4)]; // the packet and its ROC, as the sender tagged them
+            datagram[..tagAt].CopyTo(authenticated);
+            BinaryPrimitives.WriteUInt32BigEndian(authenticated[tagAt..], (uint)(index >> 16));
+            if (!cm.Verify(authenticated, datagram[tagAt..]))
+            {
+                return SrtpResult.Authentication;
+            }
+
+            cm.Apply(output[header..tagAt], ssrc, index);
+            Remember(_rtpSources, ssrc, replay, index);
+            length = tagAt;
+            return SrtpResult.Ok;
         }
 
         Span<byte> iv = stackalloc byte[12];
@@ -232,9 +317,15 @@ internal sealed class SrtpSession : IDisposable
     public SrtpResult UnprotectRtcp(ReadOnlySpan<byte> datagram, Span<byte> output, out int length)
     {
         length = 0;
-        if (datagram.Length < 8 + SrtcpOverhead || (datagram[0] >> 6) != 2 || !RtpHeader.IsRtcp(datagram) || output.Length < datagram.Length)
+        int overhead = _cmRtcpReceive is null ? SrtcpOverhead : 4 + SrtpAesCm.TagLength;
+        if (datagram.Length < 8 + overhead || (datagram[0] >> 6) != 2 || !RtpHeader.IsRtcp(datagram) || output.Length < datagram.Length)
         {
             return SrtpResult.Malformed;
+        }
+
+        if (_cmRtcpReceive is { } cm)
+        {
+            return UnprotectRtcpAesCm(cm, datagram, output, out length);
         }
 
         uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]);
@@ -281,10 +372,45 @@ internal sealed class SrtpSession : IDisposable
 
     public void Dispose()
     {
-        _rtpSend.Dispose();
-        _rtpReceive.Dispose();
-        _rtcpSend.Dispose();
-        _rtcpReceive.Dispose();
+        _rtpSend?.Dispose();
+        _rtpReceive?.Dispose();
+        _rtcpSend?.Dispose();
+        _rtcpReceive?.Dispose();
+        _cmRtpSend?.Dispose();
+        _cmRtpReceive?.Dispose();
+        _cmRtcpSend?.Dispose();
+        _cmRtcpReceive?.Dispose();
+    }
+
+    /// <summary>RFC 3711 section 3.4: header | encrypted (E set) or clear | E + index | tag over all before it.</summary>
+    private SrtpResult UnprotectRtcpAesCm(SrtpAesCm cm, ReadOnlySpan<byte> datagram, Span<byte> output, out int length)
+    {
+        length = 0;
+        int tagAt = datagram.Length - SrtpAesCm.TagLength;
+        if (!cm.Verify(datagram[..tagAt], datagram[tagAt..]))
+        {
+            return SrtpResult.Authentication;
+        }
+
+        uint ssrc = BinaryPrimitives.ReadUInt32BigEndian(datagram[4..]);
+        uint word = BinaryPrimitives.ReadUInt32BigEndian(datagram[(tagAt - 4)..]);
+        long index = word & ~EncryptedFlag;
+        _rtcpSources.TryGetValue(ssrc, out Replay? replay);
+        if (replay is not null && replay.Seen(index))
+        {
+            return SrtpResult.Replay;
+        }
+
+        int end = tagAt - 4;
+        datagram[..end].CopyTo(output);
+        if ((word & EncryptedFlag) != 0)
+        {
+            cm.Apply(output[8..end], ssrc, index);
+        }
+
+        Remember(_rtcpSources, ssrc, replay, index);
+        length = end;
+        return SrtpResult.Ok;
     }
 
     /// <summary>RFC 7714 section 8.1: (00 00 || SSRC || ROC || SEQ) XOR salt.</summary>
