@@ -100,6 +100,26 @@ internal sealed class SrtpSession : IDisposable
         (_cmRtcpSend, _cmRtcpReceive) = (new SrtpAesCm(masterKey, masterSalt, rtcp: true), new SrtpAesCm(masterKey, masterSalt, rtcp: true));
     }
 
+    /// <summary>
+    /// DTLS-SRTP's keys (RFC 5764 section 4.2): each direction its own master key and salt, this end
+    /// sending under <paramref name="sendKey"/> and checking what comes in under <paramref name="receiveKey"/>.
+    /// AES_CM_128_HMAC_SHA1_80 only (the GCM transform here keeps one salt for both directions).
+    /// </summary>
+    internal static SrtpSession ForDirections(ReadOnlySpan<byte> sendKey, ReadOnlySpan<byte> sendSalt, ReadOnlySpan<byte> receiveKey, ReadOnlySpan<byte> receiveSalt)
+        => new(SrtpProfile.AesCm128HmacSha1_80, sendKey, sendSalt, receiveKey, receiveSalt);
+
+    private SrtpSession(SrtpProfile profile, ReadOnlySpan<byte> sendKey, ReadOnlySpan<byte> sendSalt, ReadOnlySpan<byte> receiveKey, ReadOnlySpan<byte> receiveSalt)
+    {
+        if (sendSalt.Length != SrtpAesCm.SaltLength || receiveSalt.Length != SrtpAesCm.SaltLength)
+        {
+            throw new ArgumentException($"An AES-CM master salt is {SrtpAesCm.SaltLength} bytes.", nameof(sendSalt));
+        }
+
+        Profile = profile;
+        (_cmRtpSend, _cmRtcpSend) = (new SrtpAesCm(sendKey, sendSalt, rtcp: false), new SrtpAesCm(sendKey, sendSalt, rtcp: true));
+        (_cmRtpReceive, _cmRtcpReceive) = (new SrtpAesCm(receiveKey, receiveSalt, rtcp: false), new SrtpAesCm(receiveKey, receiveSalt, rtcp: true));
+    }
+
     /// <summary>The protection profile.</summary>
     public SrtpProfile Profile { get; }
 
