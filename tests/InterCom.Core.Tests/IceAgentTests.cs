@@ -13,15 +13,7 @@ public sealed class IceAgentTests
     {
         using var a = new End(controlling: true);
         using var b = new End(controlling: false);
-        a.Agent.SetRemoteCredentials(b.Ufrag, b.Pwd);
-        b.Agent.SetRemoteCredentials(a.Ufrag, a.Pwd);
-        a.Agent.AddRemoteCandidate(b.Transport.LocalEndPoint, IceAgent.HostCandidatePriority);
-        b.Agent.AddRemoteCandidate(a.Transport.LocalEndPoint, IceAgent.HostCandidatePriority);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while ((a.Agent.Selected is null || b.Agent.Selected is null) && clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(10);
-        }
+        await ConnectAsync(a, b, bothCandidates: true);
 
         Assert.Equal(b.Transport.LocalEndPoint, a.Agent.Selected);
         Assert.Equal(a.Transport.LocalEndPoint, b.Agent.Selected);
@@ -34,14 +26,7 @@ public sealed class IceAgentTests
     {
         using var a = new End(controlling: true);
         using var b = new End(controlling: false);
-        a.Agent.SetRemoteCredentials(b.Ufrag, b.Pwd);
-        b.Agent.SetRemoteCredentials(a.Ufrag, a.Pwd);
-        a.Agent.AddRemoteCandidate(b.Transport.LocalEndPoint, IceAgent.HostCandidatePriority); // B never hears of A's candidate (no trickle)
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while ((a.Agent.Selected is null || b.Agent.Selected is null) && clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(10);
-        }
+        await ConnectAsync(a, b, bothCandidates: false); // B never hears of A's candidate (no trickle)
 
         Assert.Equal(a.Transport.LocalEndPoint, b.Agent.Selected);
         Assert.Equal(b.Transport.LocalEndPoint, a.Agent.Selected);
@@ -98,6 +83,24 @@ public sealed class IceAgentTests
 
         Assert.Null(a.Agent.Selected);
         Assert.True(a.Agent.Failed);
+    }
+
+    /// <summary>Gives each end the other's credentials and A B's candidate (and B A's), then waits up to 5 s for both to select a pair.</summary>
+    private static async Task ConnectAsync(End a, End b, bool bothCandidates)
+    {
+        a.Agent.SetRemoteCredentials(b.Ufrag, b.Pwd);
+        b.Agent.SetRemoteCredentials(a.Ufrag, a.Pwd);
+        a.Agent.AddRemoteCandidate(b.Transport.LocalEndPoint, IceAgent.HostCandidatePriority);
+        if (bothCandidates)
+        {
+            b.Agent.AddRemoteCandidate(a.Transport.LocalEndPoint, IceAgent.HostCandidatePriority);
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((a.Agent.Selected is null || b.Agent.Selected is null) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10);
+        }
     }
 
     /// <summary>Moves the fake clock on, ticks the agents, and gives the loopback time to deliver.</summary>
