@@ -78,6 +78,91 @@ public sealed class HotPathTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(0, buffer.GetStatistics().FramesConcealed);
     }
 
+    [Fact]
+    public void Talkspurts_and_silences_under_dtx_with_aes_cm_srtp_allocate_nothing_per_frame()
+    {
+        AudioFormat format = AudioFormat.Mono48k;
+        var options = new CodecOptions { OpusLibrary = OpusLibrary.Native, DiscontinuousTransmission = true };
+        byte[] key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(30);
+        using IAudioEncoder encoder = AudioCodecFactory.CreateEncoder(format, options);
+        using var sending = new SrtpSession(SrtpProfile.AesCm128HmacSha1_80, key.AsSpan(0, 16), key.AsSpan(16));
+        using var receiving = new SrtpSession(SrtpProfile.AesCm128HmacSha1_80, key.AsSpan(0, 16), key.AsSpan(16));
+        var dtx = new Speech.DiscontinuousTransmission(options.FrameDuration, 1);
+        var packetizer = new RtpPacketizer((byte)options.PayloadType);
+        using var buffer = new JitterBuffer(packetizer.Ssrc, AudioCodecFactory.CreateDecoder(AudioCodec.Opus, format, OpusLibrary.Native), new JitterBufferOptions { TargetDelay = TimeSpan.Zero }, options.FrameSamples)
+        {
+            ComfortNoisePayloadType = (byte)options.ComfortNoisePayloadType,
+        };
+        var tone = new ToneSource(440, format);
+        float[] noise = DtxTests.Noise(1, -60, seed: 2);
+        var pcm = new float[options.FrameSamples];
+        var packet = new byte[RtpHeader.FixedSize + 1500 + SrtpSession.TagLength];
+        var plain = new byte[packet.Length];
+        var decoded = new float[options.FrameSamples];
+        long arrival = 0;
+        int frames = 0, failures = 0;
+
+        // Half a second of tone, half a second of a quiet room, over and over. No assertion inside: they allocate.
+        void Frame()
+        {
+            bool talking = frames++ / 50 % 2 == 0;
+            if (talking)
+            {
+                tone.Read(pcm, CancellationToken.None);
+            }
+            else
+            {
+                noise.AsSpan(frames % 50 * options.FrameSamples, options.FrameSamples).CopyTo(pcm);
+            }
+
+            arrival += options.FrameSamples;
+            int payload;
+            switch (dtx.Next(pcm))
+            {
+                case Speech.TransmitDecision.Audio:
+                    payload = encoder.Encode(pcm, packet.AsSpan(RtpHeader.FixedSize));
+                    packetizer.WriteHeader(packet, options.FrameSamples);
+                    break;
+                case Speech.TransmitDecision.ComfortNoise:
+                    payload = dtx.WriteComfortNoise(packet.AsSpan(RtpHeader.FixedSize));
+                    packetizer.WriteComfortNoiseHeader(packet, (byte)options.ComfortNoisePayloadType, options.FrameSamples);
+                    break;
+                default:
+                    packetizer.Skip(options.FrameSamples);
+                    buffer.Read(decoded);
+                    return;
+            }
+
+            int length = sending.ProtectRtp(packet, RtpHeader.FixedSize + payload);
+            if (receiving.UnprotectRtp(packet.AsSpan(0, length), plain, out int plainLength) != SrtpResult.Ok
+                || !RtpHeader.TryParse(plain.AsSpan(0, plainLength), out RtpHeader header, out int offset, out int size)
+                || !buffer.Insert(header, plain.AsSpan(offset, size), arrival))
+            {
+                failures++;
+            }
+
+            buffer.Read(decoded);
+        }
+
+        for (int i = 0; i < 200; i++)
+        {
+            Frame(); // warm up: JIT, tiering, first-use allocations, two talkspurts and silences
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Frame();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        PeerStatistics stats = buffer.GetStatistics();
+        output.WriteLine($"suppressed {dtx.FramesSuppressed} frames; comfort noise {stats.ComfortNoiseMs} ms, concealed {stats.FramesConcealed}");
+        Assert.Equal(0, failures);
+        Assert.Equal(0, allocated);
+        Assert.True(dtx.FramesSuppressed > 300 && stats.ComfortNoiseMs > 3_000, $"suppressed {dtx.FramesSuppressed}, comfort noise {stats.ComfortNoiseMs} ms");
+    }
+
     /// <summary>
     /// What a device's audio callback runs when it pulls playout (<see cref="Pipelines.ReceiveDecodePlay.Render"/>):
     /// every sender's jitter buffer read, decoded, measured, stretched and mixed, a 256-sample period

@@ -19,6 +19,7 @@ internal sealed class SrtpAesCm : IDisposable
 
     private const int MaxKeystream = 2048; // an SRTP payload fits (a datagram is at most 1500 bytes here)
     private readonly Aes _aes;
+    private readonly ICryptoTransform _encryptor; // kept: Aes.EncryptEcb makes (and allocates) a transform per call
     private readonly byte[] _salt = new byte[SaltLength];
     private readonly byte[] _authKey = new byte[20];
     private readonly byte[] _counters = new byte[MaxKeystream];
@@ -32,8 +33,7 @@ internal sealed class SrtpAesCm : IDisposable
         SrtpKeyDerivation.Derive(masterKey, masterSalt, label, key);
         SrtpKeyDerivation.Derive(masterKey, masterSalt, (byte)(label + 1), _authKey);
         SrtpKeyDerivation.Derive(masterKey, masterSalt, (byte)(label + 2), _salt);
-        _aes = Aes.Create();
-        _aes.Key = key.ToArray();
+        (_aes, _encryptor) = Ecb(key);
         CryptographicOperations.ZeroMemory(key);
     }
 
@@ -42,8 +42,16 @@ internal sealed class SrtpAesCm : IDisposable
     {
         sessionSalt.CopyTo(_salt);
         authKey.CopyTo(_authKey);
-        _aes = Aes.Create();
-        _aes.Key = sessionKey.ToArray();
+        (_aes, _encryptor) = Ecb(sessionKey);
+    }
+
+    private static (Aes, ICryptoTransform) Ecb(ReadOnlySpan<byte> key)
+    {
+        var aes = Aes.Create();
+        aes.Key = key.ToArray();
+        aes.Mode = CipherMode.ECB;
+        aes.Padding = PaddingMode.None;
+        return (aes, aes.CreateEncryptor());
     }
 
     /// <summary>XORs <paramref name="data"/> with the keystream of (<paramref name="ssrc"/>, <paramref name="index"/>): encrypts and decrypts alike.</summary>
@@ -77,7 +85,7 @@ internal sealed class SrtpAesCm : IDisposable
         }
 
         Span<byte> stream = _keystream.AsSpan(0, counters.Length);
-        _aes.EncryptEcb(counters, stream, PaddingMode.None);
+        _ = _encryptor.TransformBlock(_counters, 0, counters.Length, _keystream, 0);
         for (int i = 0; i < data.Length; i++)
         {
             data[i] ^= stream[i];
@@ -102,6 +110,7 @@ internal sealed class SrtpAesCm : IDisposable
 
     public void Dispose()
     {
+        _encryptor.Dispose();
         _aes.Dispose();
         CryptographicOperations.ZeroMemory(_authKey);
     }
