@@ -48,7 +48,7 @@ public sealed class SdpTests
     {
         SessionDescription offer = SessionDescription.Parse(ChromiumOffer);
         var candidate = new SdpCandidate("1", 1, "udp", 2130706431, "127.0.0.1", 40000, "host");
-        string text = SdpAnswer.Create(offer, new AnswerSettings("abcd", "0123456789abcdef012345", "sha-256 AA:BB", [candidate]));
+        string text = SdpWriter.Answer(offer, new AnswerSettings("abcd", "0123456789abcdef012345", "sha-256 AA:BB", [candidate]));
         SessionDescription answer = SessionDescription.Parse(text);
 
         Assert.Equal(["0"], answer.Bundle);
@@ -67,10 +67,25 @@ public sealed class SdpTests
     public void With_video_the_answer_takes_vp8_in_the_same_bundle()
     {
         SessionDescription offer = SessionDescription.Parse(ChromiumOffer.Replace("a=sendrecv\r\na=rtcp-mux\r\na=rtcp-rsize", "a=recvonly\r\na=rtcp-mux\r\na=rtcp-rsize", StringComparison.Ordinal));
-        SessionDescription answer = SessionDescription.Parse(SdpAnswer.Create(offer, new AnswerSettings("abcd", "0123456789abcdef012345", "sha-256 AA:BB", [], Video: true)));
+        SessionDescription answer = SessionDescription.Parse(SdpWriter.Answer(offer, new AnswerSettings("abcd", "0123456789abcdef012345", "sha-256 AA:BB", [], Video: true)));
         Assert.Equal(["0", "1"], answer.Bundle);
         Assert.Equal([96], answer.Media[1].Formats);
         Assert.Equal("sendonly", answer.Media[1].Direction);
+    }
+
+    [Fact]
+    public void Our_offer_reads_back_and_answering_it_takes_both_media_with_the_roles_settled()
+    {
+        var settings = new AnswerSettings("wxyz", "0123456789abcdef012345", "sha-256 CC:DD", [new SdpCandidate("2", 1, "udp", 2130706431, "127.0.0.1", 40002, "host")], Video: true);
+        SessionDescription offer = SessionDescription.Parse(SdpWriter.Offer(settings));
+        Assert.Equal(["0", "1"], offer.Bundle);
+        Assert.All(offer.Media, m => Assert.Equal(("actpass", "wxyz", true, "sendrecv"), (m.Setup, m.IceUfrag, m.RtcpMux, m.Direction)));
+        Assert.Equal(111, offer.Media[0].Find("opus", 48_000)!.PayloadType);
+        Assert.Equal(97, offer.Media[1].Find("VP8", 90_000)!.PayloadType);
+
+        SessionDescription answer = SessionDescription.Parse(SdpWriter.Answer(offer, settings with { IceUfrag = "abcd" }));
+        Assert.Equal(["0", "1"], answer.Bundle);
+        Assert.All(answer.Media, m => Assert.Equal(("passive", "abcd"), (m.Setup, m.IceUfrag)));
     }
 
     [Theory]
@@ -83,7 +98,7 @@ public sealed class SdpTests
     public void An_offer_without_opus_over_dtls_gets_no_answer()
     {
         string plain = ChromiumOffer.Replace("a=rtpmap:111 opus/48000/2", "a=rtpmap:111 speex/48000", StringComparison.Ordinal);
-        FormatException refused = Assert.Throws<FormatException>(() => SdpAnswer.Create(SessionDescription.Parse(plain), new AnswerSettings("a", "b", "c", [])));
+        FormatException refused = Assert.Throws<FormatException>(() => SdpWriter.Answer(SessionDescription.Parse(plain), new AnswerSettings("a", "b", "c", [])));
         Assert.Contains("no audio section with Opus", refused.Message, StringComparison.Ordinal);
     }
 }
