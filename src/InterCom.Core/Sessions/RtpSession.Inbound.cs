@@ -17,6 +17,17 @@ internal sealed partial class RtpSession
     {
         try
         {
+            if (_options.Keying is { } keying && datagram.Length > 0 && datagram[0] < 128)
+            {
+                // RFC 7983: STUN and DTLS share the media port; ICE checks come before the peer is known.
+                if (!keying.OnControl(datagram, UdpTransport.EndPointOf(from)))
+                {
+                    _drops.Count(DropReason.Malformed);
+                }
+
+                return;
+            }
+
             if (Filter(ref datagram, from, out bool authenticated) is { } dropped)
             {
                 _drops.Count(dropped);
@@ -53,14 +64,14 @@ internal sealed partial class RtpSession
             return DropReason.UnknownSource;
         }
 
-        if (_srtp is null)
+        if (Srtp is not { } srtp)
         {
-            return null;
+            return AwaitingKeys ? DropReason.FailedAuthentication : null; // media before the keys cannot be authentic
         }
 
         SrtpResult result = RtpHeader.IsRtcp(datagram)
-            ? _srtp.UnprotectRtcp(datagram, _plain, out int plainLength)
-            : _srtp.UnprotectRtp(datagram, _plain, out plainLength);
+            ? srtp.UnprotectRtcp(datagram, _plain, out int plainLength)
+            : srtp.UnprotectRtp(datagram, _plain, out plainLength);
         switch (result)
         {
             case SrtpResult.Ok:

@@ -38,10 +38,15 @@ internal sealed partial class RtpSession
     private void Send(Span<byte> packet, int length, SentCounters counters, bool audio, long capturedTicks)
     {
         int payload = length - RtpHeader.FixedSize;
-        counters.OnSent(TimestampOf(packet), payload, capturedTicks);
-        if (_srtp is not null)
+        if (AwaitingKeys)
         {
-            length = _srtp.ProtectRtp(packet, length);
+            return; // never in the clear where keys are to be agreed
+        }
+
+        counters.OnSent(TimestampOf(packet), payload, capturedTicks);
+        if (Srtp is { } srtp)
+        {
+            length = srtp.ProtectRtp(packet, length);
         }
 
         ReadOnlySpan<byte> datagram = packet[..length];
@@ -59,8 +64,14 @@ internal sealed partial class RtpSession
     /// <summary>Sends one RTCP packet to every peer, as SRTCP when the call is encrypted.</summary>
     private void SendRtcp(ReadOnlySpan<byte> rtcp)
     {
-        Span<byte> scratch = stackalloc byte[_srtp is null ? 0 : rtcp.Length + SrtpSession.SrtcpOverhead];
-        ReadOnlySpan<byte> datagram = SrtpSession.OutgoingRtcp(_srtp, rtcp, scratch);
+        SrtpSession? srtp = Srtp;
+        if (AwaitingKeys)
+        {
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[srtp is null ? 0 : rtcp.Length + SrtpSession.SrtcpOverhead];
+        ReadOnlySpan<byte> datagram = SrtpSession.OutgoingRtcp(srtp, rtcp, scratch);
         foreach ((IPEndPoint _, SocketAddress address) in _peers.Current)
         {
             _transport.Send(datagram, address);
@@ -70,7 +81,13 @@ internal sealed partial class RtpSession
     /// <summary>Sends one RTCP feedback packet (NACK, PLI) to the sender of <paramref name="stream"/> only, as SRTCP when the call is encrypted.</summary>
     public void SendFeedback(ReadOnlySpan<byte> rtcp, RemoteStream stream)
     {
-        Span<byte> scratch = stackalloc byte[_srtp is null ? 0 : rtcp.Length + SrtpSession.SrtcpOverhead];
-        _transport.Send(SrtpSession.OutgoingRtcp(_srtp, rtcp, scratch), stream.Address);
+        SrtpSession? srtp = Srtp;
+        if (AwaitingKeys)
+        {
+            return;
+        }
+
+        Span<byte> scratch = stackalloc byte[srtp is null ? 0 : rtcp.Length + SrtpSession.SrtcpOverhead];
+        _transport.Send(SrtpSession.OutgoingRtcp(srtp, rtcp, scratch), stream.Address);
     }
 }

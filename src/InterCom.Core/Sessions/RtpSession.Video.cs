@@ -66,9 +66,9 @@ internal sealed partial class RtpSession
                 continue;
             }
 
-            if (_srtp is not null)
+            if (Srtp is { } srtp)
             {
-                length = _srtp.ProtectRtp(_retransmission, length); // the same index as the first time: the receiver never saw it
+                length = srtp.ProtectRtp(_retransmission, length); // the same index as the first time: the receiver never saw it
             }
 
             _transport.Send(_retransmission.AsSpan(0, length), from); // to the peer that asked only

@@ -54,7 +54,7 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
         _srtp = options.Srtp;
         _time = options.Time ?? TimeProvider.System;
         _logger = logger;
-        _plain = _srtp is null ? null : new byte[UdpTransport.MaxDatagram];
+        _plain = _srtp is null && options.Keying is null ? null : new byte[UdpTransport.MaxDatagram];
         _reportTicks = (long)(options.ReportInterval.TotalSeconds * _time.TimestampFrequency);
         _nextReport = _time.GetTimestamp() + _reportTicks;
         _ssrc = NewSsrc(0);
@@ -64,6 +64,12 @@ internal sealed partial class RtpSession : IDatagramReceiver, IDisposable
             AddPeer(peer);
         }
     }
+
+    /// <summary>The keys media goes under now: the pre-shared key's, the agreed ones, or none (plain RTP, or not agreed yet).</summary>
+    private SrtpSession? Srtp => _options.Keying is { } keying ? keying.Srtp : _srtp;
+
+    /// <summary>Whether media must wait for keys that are not agreed yet.</summary>
+    private bool AwaitingKeys => _options.Keying is { Srtp: null };
 
     /// <summary>The SSRC our media goes under (a new one after a collision); with <see cref="RtpSessionOptions.SendsMedia"/> off, the sending worker's.</summary>
     public uint Ssrc => _options.SendsMedia ? Volatile.Read(ref _ssrc) : _options.Counters!.CesSsrc;

@@ -26,6 +26,9 @@ internal sealed record RtpSessionOptions
     /// <summary>The call's SRTP session when it is encrypted: every datagram is authenticated and decrypted first.</summary>
     public SrtpSession? Srtp { get; init; }
 
+    /// <summary>Keys the session on its own socket instead of <see cref="Srtp"/> (WebRTC's ICE and DTLS); <see langword="null"/>: no such keying.</summary>
+    public ISessionKeying? Keying { get; init; }
+
     /// <summary>Where the sending half's SSRC and SSRC change requests are shared (required when <see cref="SendsMedia"/> is off).</summary>
     public FlowControlCounters? Counters { get; init; }
 
