@@ -17,18 +17,19 @@ namespace InterCom.Core.Tests;
 /// between the host candidates, DTLS-SRTP over the same ports, then Opus both ways, and nothing in the
 /// clear before the keys.
 /// </summary>
-public sealed class WebRtcSessionTests
+[Collection(RealTimeCollection.Name)]
+public sealed class WebRtcSessionTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task An_offer_and_an_answer_connect_two_sessions_that_then_carry_srtp_audio_both_ways()
     {
-        using var a = new End(controlling: true);
-        using var b = new End(controlling: false);
+        using var a = new End();
+        using var b = new End();
         SessionDescription offer = SessionDescription.Parse(SdpWriter.Offer(a.WebRtc.Describe()));
         SessionDescription answer = SessionDescription.Parse(SdpWriter.Answer(offer, b.WebRtc.Describe()));
         Assert.Equal("passive", answer.Media[0].Setup); // the answerer is the DTLS server
-        b.WebRtc.SetRemote(offer, dtlsServer: true);
-        a.WebRtc.SetRemote(answer, dtlsServer: false);
+        b.WebRtc.SetRemote(offer, controlling: false, dtlsServer: true);
+        a.WebRtc.SetRemote(answer, controlling: true, dtlsServer: false);
 
         a.Send(20); // before the keys: nothing goes out
         a.WebRtc.Start();
@@ -56,6 +57,43 @@ public sealed class WebRtcSessionTests
         Assert.Equal(Security.SrtpProfile.AesCm128HmacSha1_80, a.WebRtc.Srtp!.Profile);
     }
 
+    [Fact]
+    public async Task Two_webrtc_voice_sessions_connect_by_offer_and_answer_and_hear_each_others_tone()
+    {
+        string dir = Directory.CreateTempSubdirectory("intercom-webrtc-").FullName;
+        var options = new Hosting.VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), WebRtc = true };
+        await using var a = new Hosting.VoiceSession(options);
+        await using var b = new Hosting.VoiceSession(options);
+        a.Start(new ToneSource(440, AudioFormat.Mono48k), new WavFileSink(Path.Combine(dir, "a.wav"), AudioFormat.Mono48k));
+        b.Start(new ToneSource(660, AudioFormat.Mono48k), new WavFileSink(Path.Combine(dir, "b.wav"), AudioFormat.Mono48k));
+        var setUp = System.Diagnostics.Stopwatch.StartNew();
+        a.AcceptAnswer(b.AnswerOffer(a.CreateOffer()));
+        await Task.WhenAll(a.Connection, b.Connection).WaitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"offer to both ends keyed: {setUp.Elapsed.TotalMilliseconds:F0} ms (ICE and the DTLS handshake)");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Diagnostics.SessionStatistics statsA = a.GetStatistics(), statsB = b.GetStatistics();
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+
+        Assert.True(statsA.Encrypted && statsB.Encrypted);
+        Assert.Equal(0, statsA.PacketsFailedAuthentication + statsB.PacketsFailedAuthentication);
+        float[] heardA = SignalAnalysis.ReadWavMono(Path.Combine(dir, "a.wav")), heardB = SignalAnalysis.ReadWavMono(Path.Combine(dir, "b.wav"));
+        double b660AtA = SignalAnalysis.MedianToneAmplitude(heardA.AsSpan(heardA.Length - 48_000), 660);
+        double a440AtB = SignalAnalysis.MedianToneAmplitude(heardB.AsSpan(heardB.Length - 48_000), 440);
+        Assert.True(b660AtA > 0.15 && a440AtB > 0.15, $"A hears B's 660 Hz at {b660AtA:F3}, B hears A's 440 Hz at {a440AtB:F3} (sent at 0.25)");
+    }
+
+    [Fact]
+    public async Task A_webrtc_session_takes_no_peers_key_or_pcm_and_a_plain_one_no_offer()
+    {
+        var webrtc = new Hosting.VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), WebRtc = true };
+        Assert.Throws<ArgumentException>(() => (webrtc with { Peers = [new IPEndPoint(IPAddress.Loopback, 5004)] }).Validate());
+        Assert.Throws<ArgumentException>(() => (webrtc with { Key = Security.SrtpMasterKey.Generate() }).Validate());
+        Assert.Throws<ArgumentException>(() => (webrtc with { Codec = new CodecOptions { Codec = AudioCodec.Pcm } }).Validate());
+        await using var plain = new Hosting.VoiceSession(new Hosting.VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
+        Assert.Contains("not a WebRTC one", Assert.Throws<InvalidOperationException>(() => plain.CreateOffer()).Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A socket, its WebRTC transport, the session it keys, and a receiving half on it.</summary>
     private sealed class End : IDisposable
     {
@@ -65,10 +103,10 @@ public sealed class WebRtcSessionTests
         private readonly byte[] _packet = new byte[1500];
         private readonly float[] _pcm = new float[480];
 
-        public End(bool controlling)
+        public End()
         {
             Socket = new UdpTransport(new IPEndPoint(IPAddress.Loopback, 0), NullLogger.Instance);
-            WebRtc = new WebRtcTransport(Socket, controlling, DtlsCertificate.Generate());
+            WebRtc = new WebRtcTransport(Socket, DtlsCertificate.Generate());
             Session = new RtpSession(Socket, new RtpSessionOptions { Keying = WebRtc }, NullLogger.Instance);
             Receiver = new ReceiveDecodePlay(Session, AudioFormat.Mono48k, new CodecOptions(), new JitterBufferOptions(), NullLogger.Instance);
             _packetizer = new RtpPacketizer(111, Session.Ssrc);

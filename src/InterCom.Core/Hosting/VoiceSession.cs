@@ -37,6 +37,8 @@ public sealed class VoiceSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly FlowControl.FlowControlCounters _counters;
     private readonly Security.SrtpSession? _srtp;
+    private readonly WebRtc.WebRtcTransport? _webrtc;
+    private int _receiving;
     private long _startTimestamp;
     private IDisposable? _metrics;
     private int _disposed;
@@ -59,9 +61,10 @@ public sealed class VoiceSession : IAsyncDisposable
         try
         {
             _transport = transport = new UdpTransport(options.ListenEndPoint, options.LoggerFactory.CreateLogger<UdpTransport>());
+            _webrtc = options.WebRtc ? new WebRtc.WebRtcTransport(_transport, Security.Dtls.DtlsCertificate.Generate()) : null;
             _session = new RtpSession(
                 _transport,
-                new RtpSessionOptions { Peers = options.Peers, Srtp = _srtp, Counters = _counters, PeerTimeout = options.PeerTimeout },
+                new RtpSessionOptions { Peers = options.Peers, Srtp = _srtp, Keying = _webrtc, Counters = _counters, PeerTimeout = options.PeerTimeout },
                 options.LoggerFactory.CreateLogger<RtpSession>());
             _sender = new CaptureEncodeSend(_session, options.Format, options.Codec, options.LoggerFactory.CreateLogger<CaptureEncodeSend>(), _counters, options.RateControl);
             _receiver = new ReceiveDecodePlay(_session, options.Format, options.Codec, options.JitterBuffer, options.LoggerFactory.CreateLogger<ReceiveDecodePlay>(), _counters);
@@ -76,6 +79,7 @@ public sealed class VoiceSession : IAsyncDisposable
             _videoSender?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             transport?.Dispose();
             _srtp?.Dispose();
+            _webrtc?.Dispose();
             _counters.Dispose();
             if (_counters.Path is { } path)
             {
@@ -130,7 +134,7 @@ public sealed class VoiceSession : IAsyncDisposable
         RealTimeGc.Enter();
         _receiver.Start(sink, Playout.Resolve(Options.Playout, sink, Options.Codec));
         _videoReceiver?.Start(videoSink);
-        _transport.StartReceiving(_session, "InterCom receive");
+        StartReceiving();
         _session.Start();
         _sender.Start(source);
         if (videoSource is not null)
@@ -140,6 +144,61 @@ public sealed class VoiceSession : IAsyncDisposable
 
         _metrics = CallMetrics.Register(LocalEndPoint.ToString(), GetFlowControl);
         SessionLog.Started(_logger, LocalEndPoint, Options.Peers.Count);
+    }
+
+    /// <summary>
+    /// The offer of a WebRTC call (<see cref="VoiceSessionOptions.WebRtc"/>): Opus (and VP8 with video), this
+    /// end's ICE credentials and host candidate, its DTLS fingerprint. Give the answer to <see cref="AcceptAnswer"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session is not a WebRTC one.</exception>
+    public string CreateOffer() => WebRtc.SdpWriter.Offer(WebRtcTransport.Describe(Options.Video is not null));
+
+    /// <summary>Takes the peer's answer to <see cref="CreateOffer"/>'s offer and starts connecting: ICE, then DTLS-SRTP (see <see cref="Connection"/>).</summary>
+    /// <exception cref="FormatException">The answer is no SDP, or has no audio section with ICE credentials and a fingerprint.</exception>
+    /// <exception cref="InvalidOperationException">The session is not a WebRTC one.</exception>
+    public void AcceptAnswer(string answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        WebRtc.SessionDescription remote = WebRtc.SessionDescription.Parse(answer);
+        Connect(remote, controlling: true, dtlsServer: remote.Media.FirstOrDefault(m => m.Kind == "audio")?.Setup == "active");
+    }
+
+    /// <summary>Answers a peer's offer (a browser's, or another session's <see cref="CreateOffer"/>) and starts connecting; returns the answer to give back.</summary>
+    /// <exception cref="FormatException">The offer is no SDP, or has no Opus over DTLS-SRTP with ICE credentials and a fingerprint.</exception>
+    /// <exception cref="InvalidOperationException">The session is not a WebRTC one.</exception>
+    public string AnswerOffer(string offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        WebRtc.SessionDescription remote = WebRtc.SessionDescription.Parse(offer);
+        string answer = WebRtc.SdpWriter.Answer(remote, WebRtcTransport.Describe(Options.Video is not null));
+        Connect(remote, controlling: false, dtlsServer: remote.Media.FirstOrDefault(m => m.Kind == "audio")?.Setup != "passive");
+        return answer;
+    }
+
+    /// <summary>
+    /// A WebRTC call's connection: ends once ICE found the peer and DTLS agreed the keys (media flows from
+    /// then on), or faults with the reason (no path within 10 s, a certificate that is not the SDP's).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session is not a WebRTC one.</exception>
+    public Task Connection => WebRtcTransport.Connected;
+
+    private WebRtc.WebRtcTransport WebRtcTransport => _webrtc ?? throw new InvalidOperationException("The session is not a WebRTC one: set VoiceSessionOptions.WebRtc.");
+
+    private void Connect(WebRtc.SessionDescription remote, bool controlling, bool dtlsServer)
+    {
+        WebRtc.WebRtcTransport webrtc = WebRtcTransport;
+        webrtc.SetRemote(remote, controlling, dtlsServer);
+        StartReceiving(); // ICE's checks and answers come in on the call's socket
+        webrtc.Start();
+        _ = webrtc.Connected.ContinueWith(t => _session.AddPeer(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void StartReceiving()
+    {
+        if (Interlocked.Exchange(ref _receiving, 1) == 0)
+        {
+            _transport.StartReceiving(_session, "InterCom receive");
+        }
     }
 
     /// <summary>Adds a peer at run time: packets go to it from the next frame on, and its audio is played again if it was removed.</summary>
@@ -200,7 +259,7 @@ public sealed class VoiceSession : IAsyncDisposable
             RtcpPacketsReceived = _session.RtcpReceived,
             FramesSuppressed = _sender.FramesSuppressed,
             OutputFailures = _receiver.OutputFailures,
-            Encrypted = _srtp is not null,
+            Encrypted = _srtp is not null || _webrtc?.Srtp is not null,
             Video = GetVideoStatistics(),
         };
     }
@@ -250,6 +309,7 @@ public sealed class VoiceSession : IAsyncDisposable
 
         _session.Dispose();
         _srtp?.Dispose();
+        _webrtc?.Dispose(); // after the socket: nothing hands it datagrams any more
         lock (_countersGate)
         {
             _finalFlowControl = _counters.Snapshot(); // the counters' memory is freed; statistics keep the last values

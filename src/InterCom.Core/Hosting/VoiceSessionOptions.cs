@@ -63,6 +63,13 @@ public sealed record VoiceSessionOptions
     /// </summary>
     public Video.VideoOptions? Video { get; init; }
 
+    /// <summary>
+    /// Keys and addresses the call the WebRTC way instead of by <see cref="Peers"/> and <see cref="Key"/>:
+    /// an SDP offer and answer (<see cref="VoiceSession.CreateOffer"/>, <see cref="VoiceSession.AcceptAnswer"/>,
+    /// <see cref="VoiceSession.AnswerOffer"/>), ICE on the call's socket, DTLS-SRTP; Opus only. Default off.
+    /// </summary>
+    public bool WebRtc { get; init; }
+
     /// <summary>Where the session logs; default <see cref="NullLoggerFactory.Instance"/> (nothing).</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -84,6 +91,11 @@ public sealed record VoiceSessionOptions
             _ = FlowControl.FlowControlCounters.PathFor(CountersName); // throws ArgumentException for a name that is no file name
         }
         Video?.Validate();
+        if (WebRtc && (Key is not null || Peers.Count > 0 || Codec.Codec != Codecs.AudioCodec.Opus))
+        {
+            throw new ArgumentException("A WebRTC call finds its peer by ICE and its keys by DTLS, and carries Opus: give it no Peers, no Key, and the Opus codec.", nameof(WebRtc));
+        }
+
         if (PeerTimeout < TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentException($"PeerTimeout {PeerTimeout.TotalMilliseconds} ms is too short: at least 100 ms.", nameof(PeerTimeout));

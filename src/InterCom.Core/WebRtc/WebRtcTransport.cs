@@ -20,7 +20,7 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
     private static readonly TimeSpan s_iceTimeout = TimeSpan.FromSeconds(10);
     private readonly IDatagramTransport _socket;
     private readonly DtlsCertificate _certificate;
-    private readonly IceAgent _ice;
+    private IceAgent? _ice;
     private readonly DtlsQueue _dtls;
     private readonly TaskCompletionSource<IPEndPoint> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
@@ -30,14 +30,12 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
     private SrtpSession? _srtp;
 
     /// <param name="socket">The call's socket (the session's transport).</param>
-    /// <param name="controlling">ICE's role: the offerer controls.</param>
     /// <param name="certificate">This end's DTLS certificate (its fingerprint goes into the SDP).</param>
-    public WebRtcTransport(IDatagramTransport socket, bool controlling, DtlsCertificate certificate)
+    public WebRtcTransport(IDatagramTransport socket, DtlsCertificate certificate)
     {
         _socket = socket;
         _certificate = certificate;
         (Ufrag, Pwd) = IceAgent.NewCredentials();
-        _ice = new IceAgent(socket, Ufrag, Pwd, controlling);
         _dtls = new DtlsQueue(this);
     }
 
@@ -48,7 +46,7 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
     public string Fingerprint => _certificate.Fingerprint;
 
     /// <summary>The address ICE selected, once it has.</summary>
-    public IPEndPoint? Peer => _ice.Selected;
+    public IPEndPoint? Peer => Volatile.Read(ref _ice)?.Selected;
 
     /// <summary>Ends with the peer's address once the keys are agreed; faults with the reason otherwise.</summary>
     public Task<IPEndPoint> Connected => _connected.Task;
@@ -65,23 +63,33 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
 
     /// <summary>
     /// The peer's SDP (its offer, or its answer to ours): ICE credentials, candidates with literal
-    /// addresses, fingerprint; this end is the DTLS server when <paramref name="dtlsServer"/>.
+    /// addresses, fingerprint. ICE's role: <paramref name="controlling"/> (the offerer); this end is the
+    /// DTLS server when <paramref name="dtlsServer"/>. Once only.
     /// </summary>
     /// <exception cref="FormatException">It has no audio section with ICE credentials and a fingerprint.</exception>
-    public void SetRemote(SessionDescription remote, bool dtlsServer)
+    /// <exception cref="InvalidOperationException">The remote side was set already.</exception>
+    public void SetRemote(SessionDescription remote, bool controlling, bool dtlsServer)
     {
+        if (_ice is not null)
+        {
+            throw new InvalidOperationException("The call is already connecting: an offer or answer was taken.");
+        }
+
         SdpMedia media = remote.Media.FirstOrDefault(m => m.Kind == "audio" && m.Port != 0 && m.IceUfrag is not null && m.IcePwd is not null && m.Fingerprint is not null)
             ?? throw new FormatException("The peer's SDP has no audio section with ICE credentials and a DTLS fingerprint.");
         _remoteFingerprint = media.Fingerprint;
         _dtlsServer = dtlsServer;
-        _ice.SetRemoteCredentials(media.IceUfrag!, media.IcePwd!);
+        var ice = new IceAgent(_socket, Ufrag, Pwd, controlling);
+        ice.SetRemoteCredentials(media.IceUfrag!, media.IcePwd!);
         foreach (SdpCandidate candidate in media.Candidates.Where(c => c.Transport == "udp" && c.Component == 1))
         {
             if (IPAddress.TryParse(candidate.Address, out IPAddress? address))
             {
-                _ice.AddRemoteCandidate(new IPEndPoint(address, candidate.Port), candidate.Priority);
+                ice.AddRemoteCandidate(new IPEndPoint(address, candidate.Port), candidate.Priority);
             }
         }
+
+        Volatile.Write(ref _ice, ice);
     }
 
     /// <summary>Starts ICE, then the handshake once a pair is selected.</summary>
@@ -95,7 +103,7 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
     {
         if (StunReader.IsStun(datagram))
         {
-            return _ice.OnStun(datagram, from);
+            return Volatile.Read(ref _ice) is { } ice && ice.OnStun(datagram, from); // before an offer or answer was taken: not ours yet
         }
 
         if (datagram[0] is >= 20 and <= 63)
@@ -116,30 +124,31 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
 
     private void Run()
     {
+        IceAgent ice = _ice ?? throw new InvalidOperationException("Set the remote side first.");
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            while (_ice.Selected is null)
+            while (ice.Selected is null)
             {
                 if (_stop.IsCancellationRequested)
                 {
                     return;
                 }
 
-                if (_ice.Failed || started.Elapsed > s_iceTimeout)
+                if (ice.Failed || started.Elapsed > s_iceTimeout)
                 {
                     throw new DtlsSrtpException($"ICE found no path to the peer within {s_iceTimeout.TotalSeconds:F0} s.");
                 }
 
-                _ice.Tick();
+                ice.Tick();
                 Thread.Sleep(5);
             }
 
             Volatile.Write(ref _srtp, DtlsSrtpHandshake.Run(_dtls, _dtlsServer, _certificate, _remoteFingerprint!));
-            _connected.TrySetResult(_ice.Selected!);
+            _connected.TrySetResult(ice.Selected!);
             while (!_stop.Token.WaitHandle.WaitOne(100))
             {
-                _ice.Tick(); // consent freshness
+                ice.Tick(); // consent freshness
             }
         }
         catch (OperationCanceledException)
@@ -164,7 +173,7 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
         /// with the queue full, dropped.
         /// </summary>
         public bool Offer(ReadOnlySpan<byte> datagram, IPEndPoint from)
-            => (owner._ice.Selected is not { } peer || peer.Equals(from)) && _queue.TryAdd(datagram.ToArray());
+            => (owner.Peer is not { } peer || peer.Equals(from)) && _queue.TryAdd(datagram.ToArray());
 
         public int GetReceiveLimit() => 1500;
 
@@ -188,7 +197,7 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
 
         public void Send(ReadOnlySpan<byte> buffer)
         {
-            if (owner._ice.Selected is { } peer)
+            if (owner.Peer is { } peer)
             {
                 owner._socket.Send(buffer, owner._socket.AddressOf(peer));
             }
