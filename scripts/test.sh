@@ -11,10 +11,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 #    under which Concentus finds native libopus), GStreamer (the independent peer of the interop
 #    tests: RTP/Opus and RTP/VP8, and SRTP through libsrtp), libvpx and SDL2 (VP8 video and its
 #    window), Xvfb with xwd (a display for the window test, and its screenshot), libspeexdsp (echo
-#    cancellation, noise suppression, resampling) and espeak-ng (speech for the echo tests).
+#    cancellation, noise suppression, resampling), espeak-ng (speech for the echo tests) and Debian's
+#    chromium (the independent WebRTC peer).
 need=()
 for pkg in libportaudio2 jackd2 libopus-dev gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-           libvpx7 libsdl2-2.0-0 libv4l-0 xvfb x11-apps libspeexdsp1 espeak-ng; do
+           libvpx7 libsdl2-2.0-0 libv4l-0 xvfb x11-apps libspeexdsp1 espeak-ng chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
