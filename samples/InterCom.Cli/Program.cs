@@ -26,6 +26,7 @@ namespace InterCom.Cli
             RelayCommand.Definition(),
             LatencyCommand.Definition(),
             AecCommand.Definition(),
+            ServeCommand.Definition(),
         };
 
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -78,7 +79,8 @@ namespace InterCom.Cli
                     "relay" => await RelayCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
                     "latency" => await LatencyCommand.RunAsync(given, output, error, stop.Token).ConfigureAwait(false),
                     "aec" => await AecCommand.RunAsync(given, output).ConfigureAwait(false),
-                    _ => throw new UsageException("Give a command: demo, call, devices, stats, keygen, relay, latency, aec. See 'intercom --help'."),
+                    "serve" => await ServeCommand.RunAsync(given, error, stop.Token).ConfigureAwait(false),
+                    _ => throw new UsageException("Give a command: demo, call, devices, stats, keygen, relay, latency, aec, serve. See 'intercom --help'."),
                 };
             }
             catch (UsageException e)

@@ -9,8 +9,9 @@ namespace InterCom.Core.Tests;
 
 /// <summary>
 /// Headless Chromium (Debian's) as the independent WebRTC peer: its fake microphone plays a WAV file,
-/// its page offers a call over HTTP, our <see cref="VoiceSession"/> answers; each side hears the
-/// other's tone, and the browser's own statistics say DTLS-SRTP and ICE carried it.
+/// a page from another origin offers a call to <c>intercom serve</c> (WHIP, a bearer token, CORS);
+/// each side hears the other's tone, the browser's own statistics say DTLS-SRTP and ICE carried it,
+/// and offers without the token or past the limit are refused without disturbing the call.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
 public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -26,8 +27,11 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
             const heard = new Promise(r => pc.ontrack = e => r(e.streams[0] || new MediaStream([e.track])));
             await pc.setLocalDescription(await pc.createOffer());
             await new Promise(r => { pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r(); setTimeout(r, 2000); });
-            const answer = await (await fetch('/offer', { method: 'POST', body: pc.localDescription.sdp })).text();
-            await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+            const reply = await fetch(__WHIP__, { method: 'POST', headers: { Authorization: 'Bearer ' + __TOKEN__, 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+            if (reply.status !== 201) throw new Error('WHIP answered ' + reply.status + ': ' + await reply.text());
+            const location = reply.headers.get('Location');
+            await pc.setRemoteDescription({ type: 'answer', sdp: await reply.text() });
+            fetch('/connected', { method: 'POST', body: location });
             const remote = await heard;
             document.getElementById('a').srcObject = remote;
             const ctx = new AudioContext();
@@ -51,8 +55,10 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
         </script></body></html>
         """;
 
+    private const string Token = "a-token-of-sixteen-or-more";
+
     [Fact]
-    public async Task A_headless_chromium_calls_us_and_each_side_hears_the_others_tone_over_dtls_srtp()
+    public async Task A_headless_chromium_calls_intercom_serve_each_side_hears_the_other_and_strangers_and_floods_are_refused()
     {
         const string chromium = "/usr/bin/chromium";
         Assert.True(File.Exists(chromium), "Debian's chromium is not installed: apt-get install chromium (scripts/test.sh does)");
@@ -65,32 +71,58 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
             mic.Write(tone, CancellationToken.None);
         }
 
-        await using var session = new VoiceSession(new VoiceSessionOptions { ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0), WebRtc = true });
-        session.Start(new ToneSource(440, AudioFormat.Mono48k), new WavFileSink(Path.Combine(dir, "heard.wav"), AudioFormat.Mono48k));
+        int servePort = Ports.FreeTcp(), pagePort = Ports.FreeTcp();
+        string heardWav = Path.Combine(dir, "heard.wav");
+        using var serve = IntercomProcess.Start(["serve", "--http", $"127.0.0.1:{servePort}", "--token", Token, "--input", "tone:440", "--output", heardWav, "--duration", "40"]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{servePort}") };
+        await WaitForHttpAsync(client, serve);
 
-        int port = Ports.FreeTcp();
+        // Strangers: no token, a wrong one. Nothing starts.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/whip", new StringContent("v=0"))).StatusCode);
+        using (var wrong = new HttpRequestMessage(HttpMethod.Post, "/whip") { Content = new StringContent("v=0") })
+        {
+            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token + "x");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+        }
+
         using var http = new HttpListener();
-        http.Prefixes.Add($"http://127.0.0.1:{port}/");
+        http.Prefixes.Add($"http://127.0.0.1:{pagePort}/");
         http.Start();
+        var connected = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var result = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task serving = ServeAsync(http, session, result);
+        Task serving = ServeAsync(http, Page.Replace("__WHIP__", $"'http://127.0.0.1:{servePort}/whip'", StringComparison.Ordinal).Replace("__TOKEN__", $"'{Token}'", StringComparison.Ordinal), connected, result);
 
         using var browser = Process.Start(new ProcessStartInfo(chromium,
         [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", $"--user-data-dir={Path.Combine(dir, "profile")}",
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", $"--use-file-for-fake-audio-capture={micWav}",
-            "--autoplay-policy=no-user-gesture-required", $"http://127.0.0.1:{port}/",
+            "--autoplay-policy=no-user-gesture-required", $"http://127.0.0.1:{pagePort}/",
         ]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
         browser.OutputDataReceived += (_, _) => { };
         browser.ErrorDataReceived += (_, _) => { };
         browser.BeginOutputReadLine();
         browser.BeginErrorReadLine();
-        string report;
+        string report, location;
+        var refused = new List<HttpStatusCode>();
         try
         {
+            Task done = await Task.WhenAny(connected.Task, result.Task).WaitAsync(TimeSpan.FromSeconds(45));
+            Assert.True(done == connected.Task, $"the page reported before it connected: {(result.Task.IsCompleted ? await result.Task : "")}; intercom serve: {serve.StandardError}");
+            location = await connected.Task;
+            for (int i = 0; i < 8; i++)
+            {
+                // A flood of offers while the call runs: refused past the limit (one call; five offers a second).
+                using var flood = new HttpRequestMessage(HttpMethod.Post, "/whip") { Content = new StringContent("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n") };
+                flood.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+                refused.Add((await client.SendAsync(flood)).StatusCode);
+            }
+
             report = await result.Task.WaitAsync(TimeSpan.FromSeconds(45));
-            await session.Connection.WaitAsync(TimeSpan.FromSeconds(5));
+            using var hangUp = new HttpRequestMessage(HttpMethod.Delete, location);
+            hangUp.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+            HttpResponseMessage hungUp = await client.SendAsync(hangUp);
+            Assert.True(hungUp.StatusCode == HttpStatusCode.OK, $"DELETE {location}: {hungUp.StatusCode} {await hungUp.Content.ReadAsStringAsync()}; {serve.StandardError}");
         }
         finally
         {
@@ -98,10 +130,10 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
             http.Stop();
         }
 
-        output.WriteLine($"the page: {report}");
-        Diagnostics.SessionStatistics stats = session.GetStatistics();
-        output.WriteLine(stats.ToString());
-        await session.DisposeAsync();
+        serve.Interrupt();
+        Assert.True(await serve.WaitAsync(TimeSpan.FromSeconds(30)) == 0, serve.StandardError);
+        output.WriteLine($"the page: {report}; the flood got {string.Join(", ", refused.Select(c => (int)c))}");
+        output.WriteLine(serve.StandardError);
 
         using JsonDocument page = JsonDocument.Parse(report);
         JsonElement r = page.RootElement;
@@ -110,9 +142,11 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal("SRTP_AES128_CM_HMAC_SHA1_80", r.GetProperty("srtpCipher").GetString()); // RFC 5764's name for it
         Assert.Equal("succeeded", r.GetProperty("pairState").GetString());
         Assert.True(r.GetProperty("packetsReceived").GetInt64() > 100, report);
-        Assert.InRange(r.GetProperty("peakHz").GetDouble(), 430, 450); // our 440 Hz, in the browser's analyser
-        Assert.True(stats.Encrypted);
-        float[] heard = SignalAnalysis.ReadWavMono(Path.Combine(dir, "heard.wav"));
+        Assert.InRange(r.GetProperty("peakHz").GetDouble(), 430, 450); // our 440 Hz, in the browser's analyser, flood or not
+        Assert.All(refused, c => Assert.True(c is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests, $"a flooding offer got {c}"));
+        Assert.Contains(HttpStatusCode.TooManyRequests, refused);
+        Assert.Contains("call 1 ended", serve.StandardError, StringComparison.Ordinal);
+        float[] heard = SignalAnalysis.ReadWavMono(heardWav);
         int first = SignalAnalysis.FirstSound(heard, 0.01f);
         Assert.True(first >= 0 && heard.Length - first > 96_000, $"{heard.Length} samples played, the first sound at {first}");
         double level = SignalAnalysis.MedianToneAmplitude(heard.AsSpan(first + 24_000, 48_000), 880);
@@ -120,8 +154,31 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
         _ = serving;
     }
 
-    /// <summary>The page, the offer (answered by <paramref name="session"/>), and the page's report.</summary>
-    private static async Task ServeAsync(HttpListener http, VoiceSession session, TaskCompletionSource<string> result)
+    /// <summary>Waits for <c>intercom serve</c> to answer HTTP (its start-up: the one wait that retries).</summary>
+    private static async Task WaitForHttpAsync(HttpClient client, IntercomProcess serve)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if ((await client.GetAsync("/")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"intercom serve did not answer: {serve.StandardError}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The test's own origin: the page, and what it reports (the call's Location, then its results).</summary>
+    private static async Task ServeAsync(HttpListener http, string pageHtml, TaskCompletionSource<string> connected, TaskCompletionSource<string> result)
     {
         while (http.IsListening)
         {
@@ -139,9 +196,9 @@ public sealed class BrowserCallTests(Xunit.Abstractions.ITestOutputHelper output
             string body = await reader.ReadToEndAsync();
             string reply = context.Request.Url!.AbsolutePath switch
             {
-                "/offer" => session.AnswerOffer(body),
+                "/connected" => Report(connected, body),
                 "/result" => Report(result, body),
-                _ => Page,
+                _ => pageHtml,
             };
             context.Response.ContentType = context.Request.Url.AbsolutePath == "/" ? "text/html" : "text/plain";
             byte[] bytes = Encoding.UTF8.GetBytes(reply);

@@ -81,9 +81,11 @@ internal sealed class WebRtcTransport : ISessionKeying, IDisposable
         _dtlsServer = dtlsServer;
         var ice = new IceAgent(_socket, Ufrag, Pwd, controlling);
         ice.SetRemoteCredentials(media.IceUfrag!, media.IcePwd!);
+        bool dualStack = _socket.LocalEndPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && _socket.LocalEndPoint.Address.Equals(IPAddress.IPv6Any);
         foreach (SdpCandidate candidate in media.Candidates.Where(c => c.Transport == "udp" && c.Component == 1))
         {
-            if (IPAddress.TryParse(candidate.Address, out IPAddress? address))
+            // A pair is of one address family (RFC 8445 section 6.1.2.2): the socket's, or either on a dual-stack one.
+            if (IPAddress.TryParse(candidate.Address, out IPAddress? address) && (dualStack || address.AddressFamily == _socket.LocalEndPoint.AddressFamily))
             {
                 ice.AddRemoteCandidate(new IPEndPoint(address, candidate.Port), candidate.Priority);
             }
