@@ -212,6 +212,8 @@ public sealed class CliTests
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--aec-tail-ms", "5"], "--aec-tail-ms" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--agc", "loud"], "--agc" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--dtx", "auto"], "--dtx" },
+        { ["serve", "--http", "0.0.0.0:8080"], "answers beyond this machine: give --token" },
+        { ["serve", "--http", "8080", "--token", "short"], "--token must be at least 16 characters" },
         { ["call", "--listen", "5004", "--peer", "127.0.0.1:5004", "--noise-suppression", "on", "--processes"], "--noise-suppression" },
         { ["aec", "--far", "far.wav", "--out", "out.wav"], "--mic" },
         { ["aec", "--far", "far.wav", "--mic", "mic.wav", "--out", "out.wav", "--tail-ms", "2000"], "--tail-ms" },
