@@ -16,7 +16,7 @@ public sealed class DtlsSrtpTests
         DtlsCertificate serverCertificate = DtlsCertificate.Generate(), clientCertificate = DtlsCertificate.Generate();
         Assert.Matches("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$", serverCertificate.Fingerprint);
         Assert.NotEqual(serverCertificate.Fingerprint, clientCertificate.Fingerprint);
-        (UdpTransport a, UdpTransport b) = UdpTransport.Pair();
+        (LoopbackDatagrams a, LoopbackDatagrams b) = LoopbackDatagrams.Pair();
         using (a)
         using (b)
         {
@@ -44,7 +44,7 @@ public sealed class DtlsSrtpTests
     public async Task A_certificate_that_is_not_the_one_the_sdp_named_refuses_the_call_with_a_clear_error()
     {
         DtlsCertificate serverCertificate = DtlsCertificate.Generate(), clientCertificate = DtlsCertificate.Generate(), impostor = DtlsCertificate.Generate();
-        (UdpTransport a, UdpTransport b) = UdpTransport.Pair();
+        (LoopbackDatagrams a, LoopbackDatagrams b) = LoopbackDatagrams.Pair();
         using (a)
         using (b)
         {
@@ -60,7 +60,7 @@ public sealed class DtlsSrtpTests
     [Fact]
     public async Task A_peer_that_never_answers_fails_the_handshake_after_its_timeout_instead_of_hanging()
     {
-        (UdpTransport a, UdpTransport b) = UdpTransport.Pair();
+        (LoopbackDatagrams a, LoopbackDatagrams b) = LoopbackDatagrams.Pair();
         using (a)
         using (b)
         {
@@ -73,15 +73,15 @@ public sealed class DtlsSrtpTests
     }
 
     /// <summary>One end of a UDP pair on loopback as BouncyCastle's datagram transport.</summary>
-    private sealed class UdpTransport(Socket socket, EndPoint peer) : DatagramTransport, IDisposable
+    private sealed class LoopbackDatagrams(Socket socket, EndPoint peer) : DatagramTransport, IDisposable
     {
-        public static (UdpTransport, UdpTransport) Pair()
+        public static (LoopbackDatagrams, LoopbackDatagrams) Pair()
         {
             var a = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             var b = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             a.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             b.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return (new UdpTransport(a, b.LocalEndPoint!), new UdpTransport(b, a.LocalEndPoint!));
+            return (new LoopbackDatagrams(a, b.LocalEndPoint!), new LoopbackDatagrams(b, a.LocalEndPoint!));
         }
 
         public int GetReceiveLimit() => 1500;

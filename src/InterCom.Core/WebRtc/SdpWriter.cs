@@ -65,8 +65,8 @@ internal static class SdpWriter
         Header(text, [.. accepted.Select(a => a.Offered.Mid).OfType<string>()]);
         foreach (SdpMedia m in offer.Media)
         {
-            (SdpMedia Offered, SdpCodec Codec)? taken = accepted.Find(a => a.Offered == m) is { Offered: not null } found ? found : null;
-            if (taken is not { } answer)
+            int taken = accepted.FindIndex(a => a.Offered == m);
+            if (taken < 0)
             {
                 // Refused: port 0, the offer's formats echoed (RFC 8866 section 5.14, RFC 3264 section 6).
                 text.Append(c, $"m={m.Kind} 0 {m.Protocol} ").AppendJoin(' ', m.Formats.Count > 0 ? m.Formats.Select(f => f.ToString(c)) : ["0"]).Append("\r\n");
@@ -79,7 +79,7 @@ internal static class SdpWriter
                 continue;
             }
 
-            Section(text, m.Kind, m.Protocol, answer.Codec, settings, m.Setup == "passive" ? "active" : "passive", m.Mid, Reverse(m.Direction));
+            Section(text, m.Kind, m.Protocol, accepted[taken].Codec, settings, m.Setup == "passive" ? "active" : "passive", m.Mid, Reverse(m.Direction));
         }
 
         return text.ToString();

@@ -54,7 +54,7 @@ internal sealed class DtlsCertificate
     }
 
     /// <summary>The SHA-256 fingerprint of a DER certificate, "sha-256 AB:CD:…".</summary>
-    public static string FingerprintOf(ReadOnlySpan<byte> der) => "sha-256 " + Convert.ToHexString(SHA256.HashData(der)).Chunk(2).Aggregate(new System.Text.StringBuilder(), (b, pair) => (b.Length > 0 ? b.Append(':') : b).Append(pair)).ToString();
+    public static string FingerprintOf(ReadOnlySpan<byte> der) => "sha-256 " + string.Join(':', Convert.ToHexString(SHA256.HashData(der)).Chunk(2).Select(pair => new string(pair)));
 
     /// <summary>Whether two fingerprints name the same digest (hash names and hex compared without regard to case).</summary>
     public static bool SameFingerprint(string a, string b) => string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);

@@ -35,13 +35,13 @@ internal static class DtlsSrtpHandshake
             if (server)
             {
                 var peer = new Server(crypto, local, remoteFingerprint);
-                DtlsTransport dtls = new DtlsServerProtocol().Accept(peer, transport);
+                _ = new DtlsServerProtocol().Accept(peer, transport); // the keys are what is wanted; no DTLS data follows
                 return peer.Keys.ToSession(server: true);
             }
             else
             {
                 var peer = new Client(crypto, local, remoteFingerprint);
-                DtlsTransport dtls = new DtlsClientProtocol().Connect(peer, transport);
+                _ = new DtlsClientProtocol().Connect(peer, transport);
                 return peer.Keys.ToSession(server: false);
             }
         }
